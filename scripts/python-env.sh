@@ -1,0 +1,3 @@
+#!/usr/bin/env bash
+# Placeholder until the reference environment lands.
+exit 0
