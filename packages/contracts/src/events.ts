@@ -94,6 +94,20 @@ export const ModelTrainedData = z.object({
   durationMs: z.number().nonnegative(),
 });
 
+/** The tracker-bridge recorded the run and its model in MLflow (the `track` stage). */
+export const ModelTrackedData = z.object({
+  mlflowRunId: z.string().min(1),
+  experimentId: z.string().min(1),
+  experimentName: z.string().min(1),
+  /** Registered model name and version, when registration succeeded. */
+  registeredModel: z.string().optional(),
+  modelVersion: z.string().optional(),
+  /** Whether this version now holds the `champion` alias. */
+  champion: z.boolean(),
+  runUrl: z.string().optional(),
+  durationMs: z.number().nonnegative(),
+});
+
 /** The homework's answers, keyed as the local command's `--json` output. */
 export const Answers = z.object({
   rows_loaded: z.number().int().nonnegative(),
@@ -131,6 +145,7 @@ export const eventData = {
   'data.downloaded': DataDownloadedData,
   'features.ready': FeaturesReadyData,
   'model.trained': ModelTrainedData,
+  'model.tracked': ModelTrackedData,
   'run.completed': RunCompletedData,
   'run.failed': RunFailedData,
   'run.cancelled': RunCancelledData,

@@ -31,3 +31,14 @@ export function deadLetterSubject(originalSubject: string): string {
 export function messageIdFor(type: EventType, runId: string, discriminator?: string): string {
   return discriminator ? `${runId}:${type}:${discriminator}` : `${runId}:${type}`;
 }
+
+/**
+ * Service log lines about a run, JSON (pino) per message, kept in their own stream so the
+ * tracker-bridge can forward them to Prefect even after a restart.
+ */
+export const LOG_STREAM = 'PIPELINE_LOGS';
+export const LOG_SUBJECTS = 'logs.>';
+
+export function logSubject(runId: string, service: string): string {
+  return `logs.${runId}.${service}`;
+}
