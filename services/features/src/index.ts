@@ -1,1 +1,4 @@
-export {};
+export { buildMonthStatistics } from './build-month-statistics';
+export type { MonthFeatures, MonthStatisticsRequest } from './build-month-statistics';
+export { detectTripLayout } from './trip-schema';
+export type { ParquetColumn, TripLayout } from './trip-schema';

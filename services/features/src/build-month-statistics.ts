@@ -1,0 +1,151 @@
+import { createHash } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { DuckDBInstance } from '@duckdb/node-api';
+import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
+import { PipelineError, isPipelineError } from '@taxi-mlops/contracts';
+import { type PairStatistics, vocabularyOf, writePairStatistics } from '@taxi-mlops/pair-stats';
+import { SCHEMA_QUERY, statisticsQuery } from './statistics-sql';
+import { detectTripLayout } from './trip-schema';
+
+export interface MonthStatisticsRequest {
+  tripFile: string;
+  outputPath: string;
+  /** Inclusive lower bound of the kept durations, minutes (default 1). */
+  minMinutes?: number;
+  /** Inclusive upper bound, minutes (default 60). */
+  maxMinutes?: number;
+}
+
+export interface MonthFeatures {
+  rowsRead: number;
+  /** Rows with minMinutes ≤ duration ≤ maxMinutes (the homework's len(df) after read_dataframe). */
+  rowsKept: number;
+  fractionKept: number;
+  /** Mean of the duration over all rows, before filtering (NaN durations skipped, like pandas). */
+  durationMean: number;
+  /** Sample standard deviation (pandas ddof=1) of the duration before filtering. */
+  durationStd: number;
+  /** DictVectorizer feature names, sorted as strings. */
+  vocabulary: string[];
+  nFeatures: number;
+  nPairs: number;
+  /**
+   * Kept rows whose PULocationID or DOLocationID is null. They are counted in rowsKept but left out
+   * of the statistics and the vocabulary. (pandas would turn the whole id column into float64, so
+   * DictVectorizer would name features "PULocationID=161.0" and "PULocationID=nan"; the TLC files
+   * checked have no null ids, so this is reported rather than imitated.)
+   */
+  rowsWithNullLocation: number;
+  statsPath: string;
+  statsSha256: string;
+}
+
+interface QueryOutcome {
+  stats: PairStatistics;
+  rowsKept: number;
+  durationMean: number;
+  durationStd: number;
+  rowsWithNullLocation: number;
+}
+
+export async function buildMonthStatistics(request: MonthStatisticsRequest): Promise<MonthFeatures> {
+  const { tripFile, outputPath } = request;
+  const minMinutes = request.minMinutes ?? 1;
+  const maxMinutes = request.maxMinutes ?? 60;
+  if (!Number.isFinite(minMinutes) || !Number.isFinite(maxMinutes) || minMinutes > maxMinutes) {
+    throw new PipelineError('invalid_request', `duration bounds must be finite with min ≤ max, got ${minMinutes}..${maxMinutes}`);
+  }
+  await assertReadableFile(tripFile);
+
+  const outcome = await queryStatistics(tripFile, minMinutes, maxMinutes);
+  const { stats } = outcome;
+  if (outcome.rowsKept === 0 || stats.pu.length === 0) {
+    throw new PipelineError('empty_dataset', `${tripFile}: no trip of ${minMinutes}..${maxMinutes} minutes with both location ids`);
+  }
+  stats.metadata = { source: tripFile, min_minutes: String(minMinutes), max_minutes: String(maxMinutes) };
+  await writePairStatistics(outputPath, stats);
+  const vocabulary = vocabularyOf(stats);
+  return {
+    rowsRead: stats.rowsRead,
+    rowsKept: outcome.rowsKept,
+    fractionKept: outcome.rowsKept / stats.rowsRead,
+    durationMean: outcome.durationMean,
+    durationStd: outcome.durationStd,
+    vocabulary,
+    nFeatures: vocabulary.length,
+    nPairs: stats.pu.length,
+    rowsWithNullLocation: outcome.rowsWithNullLocation,
+    statsPath: outputPath,
+    statsSha256: createHash('sha256').update(await readFile(outputPath)).digest('hex'),
+  };
+}
+
+async function assertReadableFile(path: string): Promise<void> {
+  try {
+    const info = await stat(path);
+    if (!info.isFile()) throw new PipelineError('invalid_file', `${path}: not a regular file`);
+  } catch (cause) {
+    if (isPipelineError(cause)) throw cause;
+    throw new PipelineError('not_found', `${path}: trip file not found`, { cause });
+  }
+}
+
+async function queryStatistics(tripFile: string, minMinutes: number, maxMinutes: number): Promise<QueryOutcome> {
+  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+  const connection = await instance.connect();
+  try {
+    const layout = detectTripLayout(await parquetColumns(connection, tripFile), tripFile);
+    const reader = await runOrExplain(tripFile, () =>
+      connection.runAndReadAll(statisticsQuery(layout), [tripFile, minMinutes, maxMinutes]),
+    );
+    return collect(reader.getRowObjects());
+  } finally {
+    connection.closeSync();
+    instance.closeSync();
+  }
+}
+
+async function parquetColumns(connection: DuckDBConnection, tripFile: string) {
+  const reader = await runOrExplain(tripFile, () => connection.runAndReadAll(SCHEMA_QUERY, [tripFile]));
+  const types = reader.columnTypes();
+  return reader.columnNames().map((name, i) => ({ name, type: String(types[i]) }));
+}
+
+/** DuckDB errors become pipeline errors: unreadable parquet, or ids that do not fit INTEGER. */
+async function runOrExplain<T>(tripFile: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (cause) {
+    const text = String(cause instanceof Error ? cause.message : cause).split('\n')[0] ?? '';
+    const code = /Conversion Error/i.test(text) ? 'invalid_schema' : 'invalid_file';
+    throw new PipelineError(code, `${tripFile}: ${text}`, { cause });
+  }
+}
+
+function collect(rows: Record<string, DuckDBValue>[]): QueryOutcome {
+  const total = rows.find((row) => row.level === 3);
+  if (!total) throw new PipelineError('internal', 'statistics query returned no total row');
+  const pairs = rows.filter((row) => row.level === 0 && row.pu !== null && row.dropoff !== null && Number(row.n) > 0);
+  const rowsWithNullLocation = rows
+    .filter((row) => row.level === 0 && (row.pu === null || row.dropoff === null))
+    .reduce((sum, row) => sum + Number(row.n), 0);
+  const numbers = (key: string) => Float64Array.from(pairs, (row) => Number(row[key]));
+  const stats: PairStatistics = {
+    pu: Int32Array.from(pairs, (row) => Number(row.pu)),
+    do: Int32Array.from(pairs, (row) => Number(row.dropoff)),
+    count: numbers('n'),
+    sumY: numbers('sum_y'),
+    sumY2: numbers('sum_y2'),
+    m2: numbers('m2'),
+    rowsRead: Number(total.rows_all),
+    metadata: {},
+  };
+  return {
+    stats,
+    rowsKept: Number(total.n),
+    // An empty file has no mean; NaN is what pandas reports too.
+    durationMean: total.mean_all === null ? Number.NaN : Number(total.mean_all),
+    durationStd: total.std_all === null ? Number.NaN : Number(total.std_all),
+    rowsWithNullLocation,
+  };
+}
