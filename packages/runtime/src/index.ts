@@ -1,1 +1,12 @@
-export {};
+export { loadConfig, ConfigError, CONFIG_EXIT_CODE, commonEnv, CommonConfig, withExample } from './config';
+export { createLogger, type Logger, type LoggerOptions } from './logger';
+export { startTelemetry, otlpTracesConfigured, type Telemetry, type TelemetryOptions } from './telemetry';
+export { connectBus, type Bus, type BusOptions } from './bus';
+export { Names, runIdOfSubject } from './names';
+export type { StreamOptions } from './streams';
+export type { PublishOptions, PublishResult } from './publish';
+export type { ConsumeOptions, ConsumerHandle, Handler, HandlerContext, Outcome } from './consume';
+export type { FollowRunOptions } from './follow-run';
+export { DLQ_HEADERS, type DeadLetterReason } from './dead-letter';
+export { injectTraceContext, extractTraceContext } from './trace-headers';
+export { runService, type ServiceContext, type ServiceDefinition } from './service';
