@@ -1,1 +1,10 @@
-export {};
+export { writeModelDirectory } from './model-directory';
+export type { ModelDirectory, ModelDirectoryRequest } from './model-directory';
+export { MODEL_FILE, loadPredictor, predictorFromOnnx } from './predictor';
+export type { Predictor, TripZones } from './predictor';
+export { buildOnnxModel, INPUT_DROPOFF, INPUT_PICKUP, IR_VERSION, OPSET, OUTPUT } from './onnx-graph';
+export { zoneTablesFromFeatures } from './zone-tables';
+export type { ZoneTables } from './zone-tables';
+export { mlmodelYaml, pythonUtcTime } from './mlmodel';
+export { PINNED } from './versions';
+export type { PythonStack } from './versions';
