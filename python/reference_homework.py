@@ -23,8 +23,9 @@ from sklearn.linear_model import LinearRegression
 from sklearn.metrics import root_mean_squared_error
 
 CATEGORICAL = ["PULocationID", "DOLocationID"]
-# Dense lstsq needs rows x features float64 several times over; above this many cells use pair sums.
-DEFAULT_EXACT_DENSE_LIMIT = 60_000_000
+# Dense lstsq needs rows x features float64 several times over and an SVD of that size; above this many
+# cells use the (identical, much cheaper) pair sums. 10M cells = 80 MB per copy.
+DEFAULT_EXACT_DENSE_LIMIT = 10_000_000
 
 
 def datetime_columns(df: pd.DataFrame) -> tuple[str, str]:
