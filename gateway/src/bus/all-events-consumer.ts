@@ -1,0 +1,120 @@
+import { setTimeout as sleep } from 'node:timers/promises';
+import { nanos } from '@nats-io/transport-node';
+import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, type ConsumerConfig, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { eventData, parseEvent, STREAM_SUBJECTS, type EventType } from '@taxi-mlops/contracts';
+import type { Bus, Logger } from '@taxi-mlops/runtime';
+import type { AnyEnvelope } from '../projection/apply';
+
+/**
+ * Gateway-local adapter: the runtime's `consume` is one durable per event type, but the projection
+ * needs every pipeline event, in stream order, through ONE durable (filter `pipeline.>`).
+ * Candidate for the runtime (`bus.consumeAll`).
+ */
+export interface AllEventsHandlerMeta {
+  streamSeq: number;
+  traceId?: string;
+}
+export type AllEventsHandler = (event: AnyEnvelope, meta: AllEventsHandlerMeta) => Promise<void>;
+
+export interface AllEventsConsumerOptions {
+  durable: string;
+  logger: Logger;
+  /** Redelivery after this long without an ack (default 30 s). */
+  ackWaitMs?: number;
+  /** Delay before a failed event (e.g. PostgreSQL down) is offered again; doubles up to 30 s. */
+  retryDelayMs?: number;
+}
+
+export interface AllEventsConsumer {
+  stop(): Promise<void>;
+}
+
+type BusPart = Pick<Bus, 'js' | 'jsm' | 'names'>;
+
+export async function consumeAllEvents(bus: BusPart, handler: AllEventsHandler, options: AllEventsConsumerOptions): Promise<AllEventsConsumer> {
+  const { js, jsm, names } = bus;
+  const config: Partial<ConsumerConfig> & { durable_name: string } = {
+    durable_name: options.durable,
+    filter_subject: names.subject(STREAM_SUBJECTS),
+    ack_policy: AckPolicy.Explicit,
+    deliver_policy: DeliverPolicy.All,
+    ack_wait: nanos(options.ackWaitMs ?? 30_000),
+    // Never give up on an event: the projection must see them all (a failure here is PostgreSQL
+    // being away, not a bad event; bad events are acked and skipped below).
+    max_deliver: -1,
+  };
+  await upsertConsumer(jsm, names.stream, config);
+
+  const consumer = await js.consumers.get(names.stream, options.durable);
+  const messages: ConsumerMessages = await consumer.consume({ max_messages: 64 });
+  const retryBase = options.retryDelayMs ?? 500;
+  let failures = 0;
+
+  const loop = (async () => {
+    for await (const msg of messages) {
+      const event = toEvent(msg, options.logger);
+      if (!event) {
+        msg.term(); // not a pipeline event: redelivering it cannot help
+        continue;
+      }
+      try {
+        await handler(event, { streamSeq: msg.seq, ...traceIdOf(msg) });
+        msg.ack();
+        failures = 0;
+      } catch (error) {
+        failures++;
+        const delay = Math.min(30_000, retryBase * 2 ** Math.min(failures - 1, 10));
+        options.logger.error({ err: error, seq: msg.seq, runId: event.subject, type: event.type, delayMs: delay }, 'projection failed; event will be redelivered');
+        msg.nak(delay);
+        // Pause before the next one: whatever failed (the database) is likely to fail again now.
+        await sleep(delay);
+      }
+    }
+  })();
+
+  return {
+    async stop() {
+      await messages.close();
+      await loop;
+    },
+  };
+}
+
+async function upsertConsumer(jsm: BusPart['jsm'], stream: string, config: Partial<ConsumerConfig> & { durable_name: string }): Promise<void> {
+  try {
+    await jsm.consumers.info(stream, config.durable_name);
+  } catch (error) {
+    if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)) throw error;
+    await jsm.consumers.add(stream, config);
+    return;
+  }
+  await jsm.consumers.update(stream, config.durable_name, config);
+}
+
+function toEvent(msg: JsMsg, logger: Logger): AnyEnvelope | undefined {
+  let payload: unknown;
+  try {
+    payload = msg.json();
+  } catch {
+    logger.warn({ subject: msg.subject, seq: msg.seq }, 'projection: skipped a message that is not JSON');
+    return undefined;
+  }
+  const type = (payload as { type?: unknown } | null)?.type;
+  if (typeof type !== 'string' || !Object.hasOwn(eventData, type)) {
+    logger.warn({ subject: msg.subject, seq: msg.seq, type }, 'projection: skipped a message of unknown type');
+    return undefined;
+  }
+  const parsed = parseEvent(type as EventType, payload);
+  if (!parsed.ok) {
+    logger.warn({ subject: msg.subject, seq: msg.seq, reason: parsed.reason }, 'projection: skipped an invalid event');
+    return undefined;
+  }
+  return parsed.event as AnyEnvelope;
+}
+
+/** The trace id of a W3C `traceparent` header: version-traceid-spanid-flags. */
+function traceIdOf(msg: JsMsg): { traceId?: string } {
+  const traceparent = msg.headers?.get('traceparent') ?? '';
+  const traceId = /^[0-9a-f]{2}-([0-9a-f]{32})-[0-9a-f]{16}-[0-9a-f]{2}$/.exec(traceparent)?.[1];
+  return traceId && !/^0+$/.test(traceId) ? { traceId } : {};
+}
