@@ -23,25 +23,29 @@ export interface StartOptions {
   overrides?: Partial<GatewayDeps>;
   /** Quiet the HTTP request log (the benchmark). */
   requestLogging?: boolean;
+  /** A connected bus (runService's); its owner closes it. Without one the gateway connects its own. */
+  bus?: Bus;
 }
 
 /**
  * Wires the gateway: migrations, PostgreSQL, NATS (streams), the projection's durable consumer,
  * the LISTEN feed of the SSE streams, and the HTTP server. `stop` undoes it in reverse.
  */
-export async function startGateway(config: GatewayConfig, { logger, overrides = {}, requestLogging = true }: StartOptions): Promise<RunningGateway> {
+export async function startGateway(config: GatewayConfig, { logger, overrides = {}, requestLogging = true, bus: givenBus }: StartOptions): Promise<RunningGateway> {
   const applied = await migrate(config.DATABASE_URL, logger);
   if (applied.length > 0) logger.info({ migrations: applied }, 'migrated');
 
   const pool = createPool(config.DATABASE_URL);
-  const bus = await connectBus({
-    servers: config.NATS_URL,
-    name: 'gateway',
-    logger,
-    source: '/gateway',
-    waitOnFirstConnect: true,
-    ...(config.NATS_NAMESPACE ? { namespace: config.NATS_NAMESPACE } : {}),
-  });
+  const bus =
+    givenBus ??
+    (await connectBus({
+      servers: config.NATS_URL,
+      name: 'gateway',
+      logger,
+      source: '/gateway',
+      waitOnFirstConnect: true,
+      ...(config.NATS_NAMESPACE ? { namespace: config.NATS_NAMESPACE } : {}),
+    }));
   await bus.ensureStreams();
 
   const feed = new RunEventFeed(config.DATABASE_URL, (error) => logger.warn({ err: error }, 'run event feed: connection lost; reconnecting'));
@@ -92,7 +96,7 @@ export async function startGateway(config: GatewayConfig, { logger, overrides = 
         await app.close(); // stops accepting requests, ends SSE streams
         await projection.stop(); // unacked events stay with the durable consumer for next time
         await feed.close();
-        await bus.close();
+        if (!givenBus) await bus.close();
         await pool.end();
       })()),
   };

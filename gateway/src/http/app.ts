@@ -23,6 +23,8 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   });
   app.setValidatorCompiler(validatorCompiler);
   app.setSerializerCompiler(serializerCompiler);
+  // JSON only: a text/plain body would otherwise reach the schema as a string (400, not 415).
+  app.removeContentTypeParser('text/plain');
   registerErrorHandling(app, bodyLimitBytes);
 
   await app.register(helmet);

@@ -11,12 +11,11 @@ export function registerErrorHandling(app: FastifyInstance, bodyLimitBytes: numb
       const where = error.validationContext;
       const errors: FieldProblem[] = error.validation.flatMap((issue) => {
         const path = issue.instancePath.split('/').filter(Boolean).join('.');
-        const prefix = path || (where === 'body' ? '' : where ?? '');
         if (issue.keyword === 'unrecognized_keys') {
           const keys = (issue.params as { keys?: string[] }).keys ?? [];
-          return keys.map((key) => ({ field: prefix ? `${prefix}.${key}` : key, reason: 'unknown field' }));
+          return keys.map((key) => ({ field: path ? `${path}.${key}` : key, reason: 'unknown field' }));
         }
-        return [{ field: prefix || '(body)', reason: issue.message ?? issue.keyword }];
+        return [{ field: path || (where === 'body' || !where ? '(body)' : `(${where})`), reason: issue.message ?? issue.keyword }];
       });
       return sendProblem(reply, invalidFields(errors));
     }

@@ -8,7 +8,7 @@ export const FIRST_MONTH: YearMonth = { year: 2009, month: 1 };
 /** A run may train on at most this many months (the contracts' limit). */
 export const MAX_MONTHS = 240;
 
-const YearMonthText = z.string().regex(/^\d{4}-\d{2}$/);
+const YearMonthText = z.string().regex(/^\d{4}-\d{2}$/, 'expected "YYYY-MM"');
 const YearMonthObject = z.strictObject({ year: z.number().int(), month: z.number().int() });
 const YearMonthInput = z
   .union([YearMonthText, YearMonthObject], { error: 'expected "YYYY-MM" or {"year": YYYY, "month": M}' })
@@ -61,7 +61,9 @@ export function toRunRequest(body: RunRequestBody, now: Date): RunRequestResult 
     if (body.year === undefined) errors.push({ field: 'year', reason: 'required with month' });
     else if (body.month === undefined) errors.push({ field: 'month', reason: 'required with year' });
     else {
-      const month = checkMonth(body.year < FIRST_MONTH.year ? 'year' : 'month', { year: body.year, month: body.month });
+      // Blame the year when the year alone is out of range, else the month.
+      const yearOut = body.year < FIRST_MONTH.year || body.year > latest.year;
+      const month = checkMonth(yearOut ? 'year' : 'month', { year: body.year, month: body.month });
       if (month) months = [month];
     }
   } else if (range) {
