@@ -45,6 +45,9 @@ const quote = (value: string) => `'${value.replaceAll("'", "\\'")}'`;
 export async function recordTrainingRun(record: TrainingRunRecord, deps: RecordDeps): Promise<RecordResult> {
   const { client, registeredModelName } = deps;
   const step = (name: string) => deps.onStep?.(name);
+  // Local files first: a missing model fails the stage before anything is written to MLflow.
+  const modelFiles = await readModelDirectory(record.modelDir);
+  const plot = await plotFor(record);
 
   const experiment = await client.getOrCreateExperiment(record.experimentName);
   const experimentId = experiment.experiment_id;
@@ -73,10 +76,9 @@ export async function recordTrainingRun(record: TrainingRunRecord, deps: RecordD
   const artifactUri = requireArtifactUri(run);
   await client.uploadArtifact(artifactUri, 'answers.json', Buffer.from(`${JSON.stringify(record.answers, null, 2)}\n`), 'application/json');
   await client.uploadArtifact(artifactUri, 'answers.md', Buffer.from(answersMarkdown(record)), 'text/markdown');
-  await client.uploadArtifact(artifactUri, PLOT_PATH, Buffer.from(await plotFor(record)), 'image/svg+xml');
+  await client.uploadArtifact(artifactUri, PLOT_PATH, Buffer.from(plot), 'image/svg+xml');
 
   step('model');
-  const modelFiles = await readModelDirectory(record.modelDir);
   let source: string;
   let modelId: string | undefined;
   if (await client.supportsLoggedModels()) {
