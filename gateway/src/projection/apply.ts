@@ -20,59 +20,61 @@ const statusRank: Record<RunStatus, number> = { requested: 0, running: 1, comple
 export function applyEvent(previous: RunState | undefined, event: AnyEnvelope, meta: EventMeta = {}): RunState {
   const state = structuredClone(previous ?? emptyRunState(event.subject));
   if (!state.traceId && meta.traceId) state.traceId = meta.traceId;
+  // One spelling of each instant (producers may write offsets or omit milliseconds).
+  const time = new Date(event.time).toISOString();
 
   switch (event.type) {
     case 'run.requested':
       state.request = event.data;
-      state.requestedAt = event.time;
+      state.requestedAt = time;
       state.prefectFlowRunId ??= event.data.origin.prefectFlowRunId ?? null;
       break;
     case 'stage.started':
-      startStage(state, event.data.stage, event.data.attempt, event.time);
+      startStage(state, event.data.stage, event.data.attempt, time);
       advance(state, 'running');
       break;
     case 'data.downloaded': {
       const { files, validation, durationMs } = event.data;
       const rowsLoaded = files.reduce((sum, file) => sum + file.rows, 0);
       state.results.ingest = { files, ...(validation ? { validation } : {}), rowsLoaded, durationMs };
-      endStage(state, 'ingest', 'completed', event.time, durationMs);
+      endStage(state, 'ingest', 'completed', time, durationMs);
       advance(state, 'running');
       break;
     }
     case 'features.ready': {
       const { rowsRead, rowsKept, nFeatures, durationMs, months } = event.data;
       state.results.features = { rowsRead, rowsKept, nFeatures, durationMs, months: months.length };
-      endStage(state, 'features', 'completed', event.time, durationMs);
+      endStage(state, 'features', 'completed', time, durationMs);
       advance(state, 'running');
       break;
     }
     case 'model.trained':
       state.results.train = event.data;
-      endStage(state, 'train', 'completed', event.time, event.data.durationMs);
+      endStage(state, 'train', 'completed', time, event.data.durationMs);
       advance(state, 'running');
       break;
     case 'model.tracked':
       state.results.track = event.data;
       state.mlflowRunId ??= event.data.mlflowRunId;
-      endStage(state, 'track', 'completed', event.time, event.data.durationMs);
+      endStage(state, 'track', 'completed', time, event.data.durationMs);
       advance(state, 'running');
       break;
     case 'run.completed':
-      if (finish(state, 'completed', event.time)) {
+      if (finish(state, 'completed', time)) {
         state.answers = event.data.answers ?? null;
-        closeRunningStages(state, 'completed', event.time);
+        closeRunningStages(state, 'completed', time);
       }
       break;
     case 'run.failed':
-      if (finish(state, 'failed', event.time)) {
+      if (finish(state, 'failed', time)) {
         const { stage, code, message, attempts } = event.data;
         state.error = { stage, code, message, ...(attempts === undefined ? {} : { attempts }) };
-        endStage(state, stage, 'failed', event.time);
-        closeRunningStages(state, 'cancelled', event.time);
+        endStage(state, stage, 'failed', time);
+        closeRunningStages(state, 'cancelled', time);
       }
       break;
     case 'run.cancelled':
-      if (finish(state, 'cancelled', event.time)) closeRunningStages(state, 'cancelled', event.time);
+      if (finish(state, 'cancelled', time)) closeRunningStages(state, 'cancelled', time);
       break;
   }
   return state;

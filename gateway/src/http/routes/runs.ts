@@ -27,7 +27,8 @@ const ListQuery = z.strictObject({
   status: z.enum(runStatuses).optional(),
 });
 
-const CancelBody = z.strictObject({ reason: z.string().min(1).max(500).optional() }).optional();
+// No body at all arrives as null.
+const CancelBody = z.strictObject({ reason: z.string().min(1).max(500).optional() }).nullish();
 
 export function runRoutes(app: FastifyInstance, deps: GatewayDeps): void {
   const routes = app.withTypeProvider<ZodTypeProvider>();
