@@ -1,9 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
-import { join } from 'node:path';
-import { ingestMonth, type IngestedFile } from '@taxi-mlops/ingest';
+import { join, resolve, sep } from 'node:path';
+import { ingestMonth, sidecarPath, type IngestedFile } from '@taxi-mlops/ingest';
 import { trainModel, type TrainedModel } from '@taxi-mlops/trainer';
-import type { Answers, YearMonth } from '@taxi-mlops/contracts';
+import { isPipelineError, type Answers, type YearMonth } from '@taxi-mlops/contracts';
 import type { MonthFeatures } from '@taxi-mlops/features';
 import { formatYearMonth } from './months';
 import type { PipelineOptions } from './options';
@@ -58,7 +58,12 @@ export async function runLocalPipeline(options: PipelineOptions): Promise<Pipeli
         ...(options.baseUrl === undefined ? {} : { baseUrl: options.baseUrl }),
       }),
     );
-    const [{ features, reused }, statsMs] = await timed(() => monthStatistics(file.path, file.sha256, statsDir));
+    const [{ features, reused }, statsMs] = await timed(() =>
+      monthStatistics(file.path, file.sha256, statsDir).catch(async (error: unknown) => {
+        await evictUnusableDownload(error, file, layout.taxiData);
+        throw error;
+      }),
+    );
     ingestMs += downloadMs;
     featuresMs += statsMs;
     return { month, file, features, statisticsReused: reused };
@@ -88,6 +93,16 @@ export async function runLocalPipeline(options: PipelineOptions): Promise<Pipeli
   };
   if (validation) report.validation = validation;
   return report;
+}
+
+/**
+ * A downloaded month without a single usable trip is no more use than a corrupt one: it must not
+ * sit in the cache as if it were good. A user's own `--source` file is never touched.
+ */
+async function evictUnusableDownload(error: unknown, file: IngestedFile, cacheDir: string): Promise<void> {
+  if (!isPipelineError(error) || error.code !== 'empty_dataset') return;
+  if (!resolve(file.path).startsWith(resolve(cacheDir) + sep)) return;
+  await Promise.all([rm(file.path, { force: true }), rm(sidecarPath(file.path), { force: true })]);
 }
 
 /** The model is written to a temporary folder and renamed: a failure leaves no half model. */
