@@ -108,7 +108,11 @@ const DEFAULT_GRACE_MS = 25_000;
  * buffer while its ack_wait runs out (a long training job would otherwise be redelivered elsewhere).
  */
 export class PullConsumer<T extends EventType> implements ConsumerHandle {
+  /** Deliveries not yet settled (handler running, or ack / nak / dead letter on its way). */
   private readonly inFlight = new Set<Promise<void>>();
+  /** Handlers running: a slot frees when the handler returns, so the next pull overlaps the ack. */
+  private busySlots = 0;
+  private slotFreed: (() => void) | undefined;
   private readonly abort = new AbortController();
   private stopping = false;
   private batch: ConsumerMessages | undefined;
@@ -132,6 +136,7 @@ export class PullConsumer<T extends EventType> implements ConsumerHandle {
 
   async stop(graceMs = DEFAULT_GRACE_MS): Promise<void> {
     this.stopping = true;
+    this.slotFreed?.();
     const timer = setTimeout(() => this.abort.abort(new Error('service is shutting down')), graceMs);
     try {
       await this.batch?.close();
@@ -145,19 +150,31 @@ export class PullConsumer<T extends EventType> implements ConsumerHandle {
   private async pullLoop(): Promise<void> {
     const { concurrency } = this.options;
     while (!this.stopping && !this.deps.isClosed()) {
-      if (this.inFlight.size >= concurrency) {
-        await Promise.race(this.inFlight);
+      if (this.busySlots >= concurrency) {
+        await new Promise<void>((resolve) => (this.slotFreed = resolve));
         continue;
       }
       try {
-        this.batch = await this.consumer.fetch({ max_messages: concurrency - this.inFlight.size, expires: PULL_EXPIRES_MS });
+        this.batch = await this.consumer.fetch({ max_messages: concurrency - this.busySlots, expires: PULL_EXPIRES_MS });
         if (this.stopping) await this.batch.close(); // stop() ran while the pull was being set up
         for await (const msg of this.batch) {
           if (this.stopping) {
             msg.nak(); // another instance takes it now
             continue;
           }
-          const task: Promise<void> = this.process(msg).finally(() => this.inFlight.delete(task));
+          this.busySlots++;
+          let released = false;
+          const release = () => {
+            if (released) return;
+            released = true;
+            this.busySlots--;
+            this.slotFreed?.();
+            this.slotFreed = undefined;
+          };
+          const task: Promise<void> = this.process(msg, release).finally(() => {
+            release();
+            this.inFlight.delete(task);
+          });
           this.inFlight.add(task);
         }
       } catch (error) {
@@ -168,7 +185,7 @@ export class PullConsumer<T extends EventType> implements ConsumerHandle {
     }
   }
 
-  private process(msg: JsMsg): Promise<void> {
+  private process(msg: JsMsg, release: () => void): Promise<void> {
     const { names, logger } = this.deps;
     const tracer = trace.getTracer(TRACER_NAME);
     const parent = extractTraceContext(msg.headers);
@@ -192,7 +209,7 @@ export class PullConsumer<T extends EventType> implements ConsumerHandle {
       parent,
       async (span) => {
         try {
-          const outcome = await this.settle(msg, span);
+          const outcome = await this.settle(msg, span, release);
           span.setAttribute(attr.PIPELINE_OUTCOME, outcome);
         } catch (error) {
           // Settling itself failed (e.g. the dead letter could not be published): try again later.
@@ -208,7 +225,7 @@ export class PullConsumer<T extends EventType> implements ConsumerHandle {
   }
 
   /** Parses, runs the handler and acks, naks, dead-letters or terms the message. */
-  private async settle(msg: JsMsg, span: Span): Promise<Outcome> {
+  private async settle(msg: JsMsg, span: Span, release: () => void): Promise<Outcome> {
     const { names } = this.deps;
     const attempt = msg.info.deliveryCount;
     const subject = names.unprefixed(msg.subject);
@@ -244,10 +261,12 @@ export class PullConsumer<T extends EventType> implements ConsumerHandle {
         header: (name) => (msg.headers?.has(name) ? msg.headers.get(name) : undefined),
       });
     } catch (error) {
-      return this.failed(msg, event, error, span, logger);
-    } finally {
       clearInterval(heartbeat);
+      release();
+      return this.failed(msg, event, error, span, logger);
     }
+    clearInterval(heartbeat);
+    release();
     // Wait for the server to record the ack: a lost ack would mean a second run of the work.
     if (!(await msg.ackAck().catch(() => false))) logger.warn('ack not confirmed by the server; the event may be redelivered');
     return 'acked';
