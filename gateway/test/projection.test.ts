@@ -47,7 +47,7 @@ void describe('projection (pure)', () => {
   void it('does not change its input state', () => {
     const before = fold(successfulRunEvents(runId).slice(0, 2))!;
     const copy = structuredClone(before);
-    applyEvent(before, eventAt('run.cancelled', runId, {}, '2026-01-01T00:00:03Z') as AnyEnvelope);
+    applyEvent(before, eventAt('run.cancelled', runId, {}, '2026-01-01T00:00:03Z'));
     assert.deepEqual(before, copy);
   });
 });

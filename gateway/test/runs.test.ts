@@ -264,7 +264,7 @@ void describe('GET /runs paging and filter', () => {
     const completed = await get('/runs?status=completed&limit=1');
     assert.equal(completed.items.length, 1);
     assert.ok(completed.links.next?.includes('status=completed'));
-    const rest = await get(completed.links.next);
+    const rest = await get(completed.links.next ?? '');
     const ids = [...completed.items, ...rest.items].map((r) => r.runId);
     assert.deepEqual(ids.sort(), created.slice(0, 2).sort());
     assert.ok([...completed.items, ...rest.items].every((r) => r.status === 'completed'));

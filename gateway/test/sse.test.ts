@@ -17,23 +17,21 @@ function sseReader(response: Response) {
   const decoder = new TextDecoder();
   let buffer = '';
   const closed = (async () => {
-    const reader = response.body!.getReader();
-    for (;;) {
-      const { done, value } = await reader.read();
-      if (done) return;
-      buffer += decoder.decode(value, { stream: true });
+    // Node's web streams are async iterable (the DOM typings are not loaded here).
+    for await (const chunk of response.body as unknown as AsyncIterable<Uint8Array>) {
+      buffer += decoder.decode(chunk, { stream: true });
       let end: number;
       while ((end = buffer.indexOf('\n\n')) >= 0) {
         const block = buffer.slice(0, end);
         buffer = buffer.slice(end + 2);
-        const fields = Object.fromEntries(
+        const fields: Record<string, string | undefined> = Object.fromEntries(
           block
             .split('\n')
             .filter((line) => line && !line.startsWith(':'))
             .map((line) => [line.slice(0, line.indexOf(':')), line.slice(line.indexOf(':') + 1).trimStart()]),
         );
         if (fields.data === undefined) continue; // retry: and comments
-        messages.push({ id: fields.id, event: fields.event, data: JSON.parse(fields.data) as SseMessage['data'] });
+        messages.push({ id: fields.id ?? '', event: fields.event ?? '', data: JSON.parse(fields.data) as SseMessage['data'] });
         for (const waiter of [...waiters]) if (messages.length >= waiter.count) waiter.resolve();
       }
     }

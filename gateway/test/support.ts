@@ -74,7 +74,7 @@ export async function testBus(namespace: string): Promise<Bus> {
 export async function lastPublished(bus: Bus, type: EventType, runId: string): Promise<AnyEnvelope | undefined> {
   try {
     const message = await bus.jsm.streams.getMessage(bus.names.stream, { last_by_subj: bus.names.subject(subjectFor(type, runId)) });
-    return message ? (message.json() as AnyEnvelope) : undefined;
+    return message ? message.json<AnyEnvelope>() : undefined;
   } catch {
     return undefined; // "no message found"
   }
