@@ -175,6 +175,15 @@ export class MlflowClient {
     });
   }
 
+  async getMetricHistory(runId: string, key: string): Promise<Array<{ value: number | string; timestamp?: number | undefined; step?: number | undefined }>> {
+    const { metrics } = await this.call(z.object({ metrics: z.array(z.object({ value: z.union([z.number(), z.string()]), timestamp: z.number().optional(), step: z.number().optional() })).default([]) }), {
+      method: 'GET',
+      path: this.api('/metrics/get-history'),
+      query: { run_id: runId, metric_key: key },
+    });
+    return metrics;
+  }
+
   async setTag(runId: string, key: string, value: string): Promise<void> {
     await this.http.json({ method: 'POST', path: this.api('/runs/set-tag'), json: { run_id: runId, key, value } });
   }
