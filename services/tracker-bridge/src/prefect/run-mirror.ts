@@ -26,7 +26,7 @@ export interface RunMirrorOptions {
 
 type QueueItem = { kind: 'actions'; actions: PrefectAction[]; upToSeq: number } | { kind: 'logs'; lines: ServiceLogLine[]; settle: Settleable[] };
 
-const MAX_RETRY_DELAY_MS = 30_000;
+const MAX_RETRY_DELAY_MS = 10_000;
 const LOG_FLUSH_MS = 500;
 
 /**
