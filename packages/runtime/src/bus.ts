@@ -112,7 +112,7 @@ export async function connectBus(options: BusOptions): Promise<Bus> {
     },
     async deleteStreams() {
       await bus.stopConsumers(0);
-      for (const stream of [names.stream, names.deadLetterStream]) {
+      for (const stream of [names.stream, names.deadLetterStream, names.logStream]) {
         await jsm.streams.delete(stream).catch(() => false); // already gone is fine
       }
     },

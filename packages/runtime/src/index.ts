@@ -8,5 +8,6 @@ export type { PublishOptions, PublishResult } from './publish';
 export type { ConsumeOptions, ConsumerHandle, Handler, HandlerContext, Outcome } from './consume';
 export type { FollowRunOptions } from './follow-run';
 export { DLQ_HEADERS, type DeadLetterReason } from './dead-letter';
+export { RunLogForwarder } from './run-logs';
 export { injectTraceContext, extractTraceContext } from './trace-headers';
 export { runService, type ServiceContext, type ServiceDefinition } from './service';

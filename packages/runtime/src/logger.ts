@@ -1,5 +1,6 @@
 import { trace } from '@opentelemetry/api';
 import { pino, type Logger, type LevelWithSilent, type DestinationStream } from 'pino';
+import type { RunLogForwarder } from './run-logs';
 
 export type { Logger } from 'pino';
 
@@ -9,13 +10,24 @@ export interface LoggerOptions {
   instanceId?: string;
   /** Where JSON lines go; stdout by default (tests pass a stream to read them back). */
   destination?: DestinationStream;
+  /** Also sends lines with a `runId` to the run's log subject (runService wires this). */
+  runLogs?: RunLogForwarder;
 }
 
 /**
  * JSON logger: every line carries `service`, and `traceId`/`spanId` of the active span so a log
  * line can be found from Jaeger and back. Add the run with `logger.child({ runId })`.
  */
-export function createLogger({ service, level = 'info', instanceId, destination }: LoggerOptions): Logger {
+export function createLogger({ service, level = 'info', instanceId, destination, runLogs }: LoggerOptions): Logger {
+  const out = destination ?? pino.destination({ dest: 1, sync: true });
+  const stream: DestinationStream = runLogs
+    ? {
+        write(line: string) {
+          out.write(line);
+          runLogs.forward(line);
+        },
+      }
+    : out;
   return pino(
     {
       level,
@@ -29,6 +41,6 @@ export function createLogger({ service, level = 'info', instanceId, destination 
         return { traceId, spanId };
       },
     },
-    destination,
+    stream,
   );
 }

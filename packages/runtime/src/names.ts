@@ -1,4 +1,14 @@
-import { DEAD_LETTER_STREAM, DEAD_LETTER_SUBJECTS, STREAM_NAME, STREAM_SUBJECTS, deadLetterSubject, type EventType } from '@taxi-mlops/contracts';
+import {
+  DEAD_LETTER_STREAM,
+  DEAD_LETTER_SUBJECTS,
+  LOG_STREAM,
+  LOG_SUBJECTS,
+  STREAM_NAME,
+  STREAM_SUBJECTS,
+  deadLetterSubject,
+  logSubject,
+  type EventType,
+} from '@taxi-mlops/contracts';
 
 const NAMESPACE = /^[A-Za-z0-9_-]{1,32}$/;
 
@@ -11,6 +21,8 @@ export class Names {
   readonly deadLetterStream: string;
   readonly streamSubjects: string;
   readonly deadLetterSubjects: string;
+  readonly logStream: string;
+  readonly logSubjects: string;
 
   constructor(readonly namespace?: string) {
     if (namespace !== undefined && !NAMESPACE.test(namespace)) {
@@ -20,6 +32,8 @@ export class Names {
     this.deadLetterStream = namespace ? `${DEAD_LETTER_STREAM}_${namespace}` : DEAD_LETTER_STREAM;
     this.streamSubjects = this.subject(STREAM_SUBJECTS);
     this.deadLetterSubjects = this.subject(DEAD_LETTER_SUBJECTS);
+    this.logStream = namespace ? `${LOG_STREAM}_${namespace}` : LOG_STREAM;
+    this.logSubjects = this.subject(LOG_SUBJECTS);
   }
 
   /** Prefixes a contracts subject (or filter) with the namespace. */
@@ -31,6 +45,10 @@ export class Names {
   unprefixed(subject: string): string {
     const prefix = this.namespace ? `${this.namespace}.` : '';
     return prefix && subject.startsWith(prefix) ? subject.slice(prefix.length) : subject;
+  }
+
+  runLog(runId: string, service: string): string {
+    return this.subject(logSubject(runId, service));
   }
 
   deadLetter(originalSubject: string): string {

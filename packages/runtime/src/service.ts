@@ -4,6 +4,7 @@ import { CONFIG_EXIT_CODE, ConfigError, commonEnv, loadConfig, type CommonConfig
 import { createLogger, type Logger } from './logger';
 import { startTelemetry, type Telemetry, type TelemetryOptions } from './telemetry';
 import { connectBus, type Bus } from './bus';
+import { RunLogForwarder } from './run-logs';
 
 export interface ServiceContext<C> {
   name: string;
@@ -45,7 +46,8 @@ export async function runService<S extends z.ZodObject>(definition: ServiceDefin
 
   const { name } = definition;
   const telemetry = startTelemetry({ serviceName: name, instrumentations: definition.instrumentations });
-  const logger = createLogger({ service: name, level: config.LOG_LEVEL, instanceId: config.SERVICE_INSTANCE_ID });
+  const runLogs = new RunLogForwarder();
+  const logger = createLogger({ service: name, level: config.LOG_LEVEL, instanceId: config.SERVICE_INSTANCE_ID, runLogs });
   const hooks: Array<() => Promise<void> | void> = [];
   let bus: Bus | undefined;
   let stopping = false;
@@ -57,6 +59,7 @@ export async function runService<S extends z.ZodObject>(definition: ServiceDefin
     try {
       await bus?.stopConsumers(definition.shutdownGraceMs);
       for (const hook of hooks.reverse()) await hook();
+      runLogs.detach();
       await bus?.close();
     } catch (error) {
       logger.error({ err: error }, 'shutdown failed');
@@ -84,6 +87,9 @@ export async function runService<S extends z.ZodObject>(definition: ServiceDefin
       void shutdown('nats closed', 1);
     });
     await bus.ensureStreams();
+    const connected = bus;
+    // Core publish: fire and forget, captured by the log stream; a log line never waits for NATS.
+    runLogs.attach((runId, line) => connected.nc.publish(connected.names.runLog(runId, name), line));
     await definition.start({ name, config, bus, logger, telemetry, onShutdown: (hook) => void hooks.push(hook) });
     logger.info('started');
   } catch (error) {

@@ -20,13 +20,15 @@ export interface StreamOptions {
   maxAgeMs?: number;
   /** How long dead letters are kept. */
   deadLetterMaxAgeMs?: number;
+  /** How long run log lines are kept. */
+  logMaxAgeMs?: number;
 }
 
 const DAY_MS = 24 * 3600_000;
 /** "stream name already in use with a different configuration" (not in the client's code table). */
 const STREAM_NAME_IN_USE = 10058;
 
-/** Creates or updates the pipeline stream and the dead-letter stream; safe to call from every service. */
+/** Creates or updates the pipeline, dead-letter and run-log streams; safe to call from every service. */
 export async function ensureStreams(jsm: JetStreamManager, names: Names, options: StreamOptions = {}): Promise<void> {
   const common = {
     retention: RetentionPolicy.Limits,
@@ -47,6 +49,12 @@ export async function ensureStreams(jsm: JetStreamManager, names: Names, options
     subjects: [names.deadLetterSubjects],
     max_age: nanos(options.deadLetterMaxAgeMs ?? 30 * DAY_MS),
     duplicate_window: nanos(options.duplicateWindowMs ?? 2 * 60_000),
+  });
+  await upsertStream(jsm, {
+    ...common,
+    name: names.logStream,
+    subjects: [names.logSubjects],
+    max_age: nanos(options.logMaxAgeMs ?? 7 * DAY_MS),
   });
 }
 

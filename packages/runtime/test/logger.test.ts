@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { Writable } from 'node:stream';
 import { trace } from '@opentelemetry/api';
 import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
-import { createLogger, startTelemetry } from '../src/index';
+import { RunLogForwarder, createLogger, startTelemetry } from '../src/index';
 
 function capture() {
   const lines: Array<Record<string, unknown>> = [];
@@ -37,5 +37,23 @@ void describe('createLogger', () => {
     assert.equal(inside?.level, 'warn');
     assert.match(String(inside?.traceId), /^[0-9a-f]{32}$/);
     assert.match(String(inside?.spanId), /^[0-9a-f]{16}$/);
+  });
+
+  void it('forwards only the lines of a run once attached', () => {
+    const { lines, stream } = capture();
+    const runLogs = new RunLogForwarder();
+    const forwarded: Array<[string, Record<string, unknown>]> = [];
+    const logger = createLogger({ service: 'features', destination: stream, runLogs });
+
+    logger.child({ runId: 'run-1' }).info('before attach');
+    runLogs.attach((runId, line) => forwarded.push([runId, JSON.parse(line) as Record<string, unknown>]));
+    logger.info('no run');
+    logger.child({ runId: 'run-2' }).info('for run 2');
+    logger.child({ runId: 'not.a.token' }).info('bad run id');
+    runLogs.detach();
+    logger.child({ runId: 'run-3' }).info('after detach');
+
+    assert.equal(lines.length, 5, 'every line still goes to the destination');
+    assert.deepEqual(forwarded.map(([runId, line]) => [runId, line.msg]), [['run-2', 'for run 2']]);
   });
 });

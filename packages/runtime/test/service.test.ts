@@ -46,6 +46,11 @@ void describe('runService', () => {
       assert.equal(info.num_ack_pending, 0);
       assert.equal(info.num_redelivered, 0);
       assert.equal(info.delivered.stream_seq, info.ack_floor.stream_seq, 'the message was acked before exit');
+
+      const logLine = await bus.jsm.streams.getMessage(bus.names.logStream, { last_by_subj: bus.names.runLog(runId, 'service-fixture') });
+      const forwarded = logLine?.json<Record<string, unknown>>();
+      assert.equal(forwarded?.msg, 'greeting the run');
+      assert.equal(forwarded?.runId, runId);
     });
   });
 });
