@@ -51,13 +51,14 @@ start() {
     # --workers 1: SQLite allows one writer. Host checks: loopback is allowed by default; localhost
     # with the port is listed too so a browser or proxy on "localhost:<port>" is not refused (403).
     # setsid: the server outlives the shell that started it (a test's before()).
+    # 9>&-: the server must not inherit (and hold) the start lock.
     setsid "$VENV/bin/mlflow" server \
       --host 127.0.0.1 --port "$PORT" --workers 1 \
       --backend-store-uri "sqlite:///$DATA_DIR/mlflow.db" \
       --artifacts-destination "$DATA_DIR/artifacts" \
       --serve-artifacts \
       --allowed-hosts "127.0.0.1:$PORT,localhost:$PORT,127.0.0.1,localhost" \
-      >>"$LOG_FILE" 2>&1 </dev/null &
+      >>"$LOG_FILE" 2>&1 </dev/null 9>&- &
     echo $! >"$PID_FILE"
   fi
   local waited=0
