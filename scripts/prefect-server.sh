@@ -57,6 +57,10 @@ start() {
     if ! running_pid >/dev/null; then
       echo "prefect-server: the server exited; last log lines ($log_file):" >&2
       tail -n 30 "$log_file" >&2 || true
+      if tail -n 30 "$log_file" | grep -q "unexpected keyword argument 'min_items'"; then
+        echo "prefect-server: FastAPI >= 0.155 is too new for this Prefect (Body(min_items=...) was removed);" \
+          "pin fastapi==0.154.0 in python/constraints-prefect.txt and rebuild .venv-prefect" >&2
+      fi
       return 1
     fi
     if [ "$waited" -ge "$timeout" ]; then

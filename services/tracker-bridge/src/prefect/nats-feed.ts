@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nanos } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
-import { eventData, LOG_STREAM, parseEvent, runSubjectFilter, type Envelope, type EventType } from '@taxi-mlops/contracts';
+import { eventData, parseEvent, runSubjectFilter, type Envelope, type EventType } from '@taxi-mlops/contracts';
 import type { Bus, Logger } from '@taxi-mlops/runtime';
 import { traceIdOf } from './answers';
 
@@ -27,9 +27,9 @@ export interface NatsFeed {
 
 const ACK_WAIT_MS = 60_000;
 
-/** The log stream's name under the bus namespace (same rule as the pipeline stream's). */
+/** The service log stream (created by the runtime's ensureStreams). */
 export function logStreamName(bus: Bus): string {
-  return bus.names.namespace ? `${LOG_STREAM}_${bus.names.namespace}` : LOG_STREAM;
+  return bus.names.logStream;
 }
 
 export function startNatsFeed(bus: Bus, durable: string, handlers: FeedHandlers, logger: Logger): NatsFeed {
@@ -74,7 +74,7 @@ export function startNatsFeed(bus: Bus, durable: string, handlers: FeedHandlers,
     }),
   );
   loops.push(
-    consumeLoop(logStreamName(bus), `${durable}-logs`, bus.names.subject('logs.>'), (msg) => {
+    consumeLoop(logStreamName(bus), `${durable}-logs`, bus.names.logSubjects, (msg) => {
       const [runId, service] = bus.names.unprefixed(msg.subject).split('.').slice(1, 3);
       if (!runId || !service) {
         msg.ack();

@@ -3,10 +3,8 @@ import { randomBytes } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { RetentionPolicy, StorageType } from '@nats-io/jetstream';
 import type { Envelope, EventDataInput, EventType } from '@taxi-mlops/contracts';
 import { connectBus, createLogger, loadConfig, type Bus, type Logger } from '@taxi-mlops/runtime';
-import { logStreamName } from '../../src/prefect/nats-feed';
 import { PrefectBridgeEnv, type PrefectBridgeConfig } from '../../src/prefect/config';
 import type { PrefectClient } from '../../src/prefect/client';
 import { startPrefectBridge, type PrefectBridge } from '../../src/prefect/bridge';
@@ -37,17 +35,12 @@ export const quietLogger: Logger = createLogger({ service: 'prefect-test', level
 /** A bus on the local NATS with its own namespace, the pipeline streams and the log stream. */
 export async function connectTestBus(namespace: string, name = 'prefect-test'): Promise<Bus> {
   const bus = await connectBus({ servers: process.env.NATS_URL ?? 'nats://127.0.0.1:4222', name, namespace, logger: quietLogger });
-  await bus.ensureStreams();
-  // The runtime may create the log stream itself; until then the test does, as the services would.
-  await bus.jsm.streams
-    .add({ name: logStreamName(bus), subjects: [bus.names.subject('logs.>')], retention: RetentionPolicy.Limits, storage: StorageType.File })
-    .catch(() => undefined);
+  await bus.ensureStreams(); // the pipeline, dead-letter and service-log streams
   return bus;
 }
 
 export async function deleteTestStreams(bus: Bus): Promise<void> {
   await bus.deleteStreams();
-  await bus.jsm.streams.delete(logStreamName(bus)).catch(() => false);
 }
 
 export function testConfig(apiUrl: string, namespace: string, overrides: Record<string, string> = {}): PrefectBridgeConfig {
