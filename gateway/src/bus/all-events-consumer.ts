@@ -2,7 +2,8 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { nanos } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, type ConsumerConfig, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { eventData, parseEvent, STREAM_SUBJECTS, type EventType } from '@taxi-mlops/contracts';
-import type { Bus, Logger } from '@taxi-mlops/runtime';
+import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { extractTraceContext, type Bus, type Logger } from '@taxi-mlops/runtime';
 import type { AnyEnvelope } from '../projection/apply';
 
 /**
@@ -58,7 +59,7 @@ export async function consumeAllEvents(bus: BusPart, handler: AllEventsHandler, 
         continue;
       }
       try {
-        await handler(event, { streamSeq: msg.seq, ...traceIdOf(msg) });
+        await inConsumerSpan(msg, event, () => handler(event, { streamSeq: msg.seq, ...traceIdOf(msg) }));
         msg.ack();
         failures = 0;
       } catch (error) {
@@ -78,6 +79,30 @@ export async function consumeAllEvents(bus: BusPart, handler: AllEventsHandler, 
       await loop;
     },
   };
+}
+
+/** A CONSUMER span under the producer's: the projection's queries join the run's trace. */
+function inConsumerSpan(msg: JsMsg, event: AnyEnvelope, work: () => Promise<void>): Promise<void> {
+  const tracer = trace.getTracer('@taxi-mlops/gateway');
+  const attributes = {
+    'messaging.system': 'nats',
+    'messaging.destination.name': msg.subject,
+    'messaging.operation.type': 'process',
+    'cloudevents.event_id': event.id,
+    'cloudevents.event_type': event.type,
+    'pipeline.run_id': event.subject,
+  };
+  return tracer.startActiveSpan(`process pipeline.${event.type}`, { kind: SpanKind.CONSUMER, attributes }, extractTraceContext(msg.headers), async (span) => {
+    try {
+      await work();
+    } catch (error) {
+      span.recordException(error as Error);
+      span.setStatus({ code: SpanStatusCode.ERROR, message: (error as Error).message });
+      throw error;
+    } finally {
+      span.end();
+    }
+  });
 }
 
 async function upsertConsumer(jsm: BusPart['jsm'], stream: string, config: Partial<ConsumerConfig> & { durable_name: string }): Promise<void> {

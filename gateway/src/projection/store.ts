@@ -20,32 +20,43 @@ export async function storeEvent(pool: Pool, event: AnyEnvelope, meta: EventMeta
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
-    await client.query('INSERT INTO runs (run_id) VALUES ($1) ON CONFLICT (run_id) DO NOTHING', [event.subject]);
-    const { rows } = await client.query<RunRow>(`SELECT ${RUN_COLUMNS} FROM runs WHERE run_id = $1 FOR UPDATE`, [event.subject]);
+    // Creates the row if this is the run's first event, and locks it either way (one round trip).
+    const { rows } = await client.query<RunRow>(
+      `INSERT INTO runs (run_id) VALUES ($1)
+       ON CONFLICT (run_id) DO UPDATE SET run_id = EXCLUDED.run_id
+       RETURNING ${RUN_COLUMNS}`,
+      [event.subject],
+    );
     const row = rows[0];
-    if (!row) throw new Error(`run ${event.subject} vanished inside its transaction`);
+    if (!row) throw new Error(`run ${event.subject}: no row after upsert`);
 
-    const duplicate = await client.query<{ seq: number }>('SELECT seq FROM run_events WHERE event_id = $1', [event.id]);
-    if (duplicate.rows[0]) {
-      await client.query('COMMIT');
-      return { applied: false, seq: duplicate.rows[0].seq };
+    const seq = row.event_count + 1;
+    const inserted = await client.query<{ seq: number }>(
+      `INSERT INTO run_events (run_id, seq, event_id, type, time, stream_seq, envelope)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
+       ON CONFLICT (event_id) DO NOTHING
+       RETURNING seq`,
+      [event.subject, seq, event.id, event.type, event.time, meta.streamSeq ?? null, JSON.stringify(event)],
+    );
+    if (inserted.rowCount === 0) {
+      // Seen before (a redelivery, or the same event published twice): nothing changes.
+      await client.query('ROLLBACK');
+      const existing = await pool.query<{ seq: number }>('SELECT seq FROM run_events WHERE event_id = $1', [event.id]);
+      return { applied: false, seq: existing.rows[0]?.seq ?? 0 };
     }
 
     const next = applyEvent(stateOfRow(row), event, meta);
-    const seq = row.event_count + 1;
     await client.query(
-      `INSERT INTO run_events (run_id, seq, event_id, type, time, stream_seq, envelope)
-       VALUES ($1, $2, $3, $4, $5, $6, $7)`,
-      [event.subject, seq, event.id, event.type, event.time, meta.streamSeq ?? null, JSON.stringify(event)],
+      `WITH updated AS (
+         UPDATE runs SET status = $2, request = $3, stages = $4, results = $5, answers = $6, error = $7,
+           requested_at = $8, finished_at = $9, prefect_flow_run_id = $10, mlflow_run_id = $11, trace_id = $12,
+           event_count = $13, updated_at = clock_timestamp()
+         WHERE run_id = $1
+         RETURNING run_id
+       )
+       SELECT pg_notify($14, $1 || ':' || $13) FROM updated`,
+      [event.subject, ...rowValuesOfState(next), seq, RUN_EVENTS_CHANNEL],
     );
-    await client.query(
-      `UPDATE runs SET status = $2, request = $3, stages = $4, results = $5, answers = $6, error = $7,
-         requested_at = $8, finished_at = $9, prefect_flow_run_id = $10, mlflow_run_id = $11, trace_id = $12,
-         event_count = $13, updated_at = clock_timestamp()
-       WHERE run_id = $1`,
-      [event.subject, ...rowValuesOfState(next), seq],
-    );
-    await client.query('SELECT pg_notify($1, $2)', [RUN_EVENTS_CHANNEL, `${event.subject}:${seq}`]);
     await client.query('COMMIT');
     return { applied: true, seq };
   } catch (error) {
