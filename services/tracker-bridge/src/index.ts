@@ -1,1 +1,3 @@
-export {};
+export * from './mlflow';
+export * from './prefect';
+export { bridgeEnv, BridgeConfig, prefectConfigOf } from './config';
