@@ -47,7 +47,7 @@ void describe('e2e: the pipeline over NATS, two instances of every service', { s
 
     const streamed = await stack.runEvents(runId);
     assert.deepEqual(
-      streamed.map((event) => (event.type === 'stage.started' ? `stage.started:${event.data.stage}` : event.type)),
+      streamed.map((event) => (event.type === 'stage.started' ? `stage.started:${(event.data as { stage: string }).stage}` : event.type)),
       ['run.requested', 'stage.started:ingest', 'data.downloaded', 'stage.started:features', 'features.ready', 'stage.started:train', 'model.trained', 'run.completed'],
     );
     const delivered = await sse;

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Bus, Handler } from '@taxi-mlops/runtime';
+import type { Bus, Handler, HandlerContext } from '@taxi-mlops/runtime';
 import { resolveArtifactUri, toArtifactUri, type ArtifactLayout } from '@taxi-mlops/artifact-store';
 import { emitOnce, emitStageStarted, isCancelled, lastRunEvent } from '@taxi-mlops/coordination';
 import { answersOf } from './answers';
@@ -30,7 +30,7 @@ export function trainerHandler({ bus, layout, exclusive, testDelayMs = 0 }: Trai
       const model = await trainOnce(event.data, {
         layout,
         exclusive,
-        ...(testDelayMs > 0 ? { beforeTraining: () => sleep(testDelayMs, undefined, { signal: ctx.signal }) } : {}),
+        ...(testDelayMs > 0 ? { beforeTraining: () => testDelay(testDelayMs, ctx) } : {}),
       });
       if (await isCancelled(bus, runId)) return ctx.logger.info('run was cancelled during training; model.trained not emitted');
       const emitted = await emitOnce(bus, 'model.trained', runId, {
@@ -47,4 +47,10 @@ export function trainerHandler({ bus, layout, exclusive, testDelayMs = 0 }: Trai
     const modelDir = resolveArtifactUri(layout.root, trained.modelUri, 'modelUri');
     await emitOnce(bus, 'run.completed', runId, { answers: answersOf(event.data, trained, modelDir) });
   };
+}
+
+/** TEST ONLY: the pause of TRAINER_TEST_DELAY_MS, logged so a test knows the lease is held. */
+async function testDelay(delayMs: number, ctx: HandlerContext): Promise<void> {
+  ctx.logger.warn({ delayMs }, 'test delay: holding the lease before training');
+  await sleep(delayMs, undefined, { signal: ctx.signal });
 }

@@ -129,7 +129,13 @@ export class E2EStack {
   async waitForFinishedRun(runId: string, timeoutMs = 120_000): Promise<RunView> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
-      const { status, json } = await this.http('GET', `/runs/${runId}`).catch(() => ({ status: 0, json: {} }));
+      let status = 0;
+      let json: Record<string, unknown> = {};
+      try {
+        ({ status, json } = await this.http('GET', `/runs/${runId}`));
+      } catch {
+        // the gateway is restarting: ask again
+      }
       if (status === 200 && ['completed', 'failed', 'cancelled'].includes(String(json.status))) return json as unknown as RunView;
       if (Date.now() > deadline) throw new Error(`run ${runId} did not finish within ${timeoutMs} ms; last: ${JSON.stringify(json)}`);
       await sleep(200);
