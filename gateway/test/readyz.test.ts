@@ -72,6 +72,22 @@ void describe('health and readiness', () => {
     }
   });
 
+  void it('429 problem+json past the rate limit', async () => {
+    const pool = createPool(db.url, 1);
+    const app = await buildApp({ pool, bus, feed: new RunEventFeed('postgres://unused'), readiness: {}, rateLimit: { max: 2, timeWindowMs: 60_000 } });
+    try {
+      const statuses = [];
+      for (let i = 0; i < 3; i++) statuses.push((await app.inject({ url: '/healthz' })).statusCode);
+      assert.deepEqual(statuses, [200, 200, 429]);
+      const limited = await app.inject({ url: '/healthz' });
+      assert.match(String(limited.headers['content-type']), /^application\/problem\+json/);
+      assert.ok(limited.headers['retry-after']);
+    } finally {
+      await app.close();
+      await pool.end();
+    }
+  });
+
   void it('serves the OpenAPI document and the docs UI with security headers', async () => {
     const json = await gateway.app.inject({ url: '/docs/json' });
     assert.equal(json.statusCode, 200);
