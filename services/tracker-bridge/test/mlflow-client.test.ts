@@ -1,9 +1,9 @@
 // The REST client against the real MLflow server: error classes, limits, artifacts.
 import assert from 'node:assert/strict';
 import { before, describe, it } from 'node:test';
-import { MlflowClient } from '../src/mlflow/client';
-import { MlflowHttp, MlflowRequestError, MlflowUnavailableError } from '../src/mlflow/http';
-import { metricRecord, tagRecord } from '../src/mlflow/schemas';
+import { MlflowClient } from '@taxi-mlops/mlflow-client';
+import { MlflowHttp, MlflowRequestError, MlflowUnavailableError } from '@taxi-mlops/mlflow-client';
+import { metricRecord, tagRecord } from '@taxi-mlops/mlflow-client';
 import { startMlflowServer, uniqueSuffix } from './support/mlflow-server';
 
 void describe('MlflowClient', () => {

@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { rm } from 'node:fs/promises';
 import { after, before, describe, it } from 'node:test';
-import { MlflowClient } from '../src/mlflow/client';
+import { MlflowClient } from '@taxi-mlops/mlflow-client';
 import type { MlflowTrackerConfig } from '../src/mlflow/config';
 import { recordTrainingRun } from '../src/mlflow/record-run';
 import { buildTrainingRunRecord, RUN_ID_TAG } from '../src/mlflow/run-record';

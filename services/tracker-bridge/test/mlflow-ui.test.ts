@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { MlflowClient } from '../src/mlflow/client';
+import { MlflowClient } from '@taxi-mlops/mlflow-client';
 import type { MlflowTrackerConfig } from '../src/mlflow/config';
 import { recordTrainingRun, type RecordResult } from '../src/mlflow/record-run';
 import { buildTrainingRunRecord } from '../src/mlflow/run-record';

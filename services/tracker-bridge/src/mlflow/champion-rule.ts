@@ -3,7 +3,7 @@
  * or training RMSE when the run had no validation month) is no worse than the current champion's.
  * A tie moves the alias: the newer model was trained on data at least as recent.
  */
-export const CHAMPION_ALIAS = 'champion';
+export { CHAMPION_ALIAS } from '@taxi-mlops/mlflow-client';
 
 export interface ChampionDecision {
   take: boolean;

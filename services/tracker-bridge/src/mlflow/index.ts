@@ -1,8 +1,5 @@
 export { startMlflowTracker, type MlflowTracker, type MlflowTrackerOptions } from './tracker';
 export { MlflowTrackerConfig, mlflowEnv } from './config';
-export { championModel, type ChampionModel, type ChampionModelRequest } from './champion-model';
-export { MlflowClient, type DatasetInputSpec, type MetricPoint } from './client';
-export { MlflowHttp, MlflowRequestError, MlflowUnavailableError, isMlflowErrorCode } from './http';
 export { CHAMPION_ALIAS, decideChampion, type ChampionDecision } from './champion-rule';
 export {
   buildTrainingRunRecord,

@@ -5,10 +5,10 @@ import { PipelineError } from '@taxi-mlops/contracts';
 import { loadPredictor } from '@taxi-mlops/model-format';
 import { mergePairStatistics, readPairStatistics } from '@taxi-mlops/pair-stats';
 import { CHAMPION_ALIAS, decideChampion } from './champion-rule';
-import type { MlflowClient } from './client';
+import type { MlflowClient } from '@taxi-mlops/mlflow-client';
 import { predictedVsActualSvg } from './plot';
 import { answersMarkdown, RUN_ID_TAG, SCORE_METRIC_TAG, SCORE_TAG, TRACKED_TAG, type TrainingRunRecord } from './run-record';
-import { metricRecord, tagRecord, type Run } from './schemas';
+import { metricRecord, tagRecord, type Run } from '@taxi-mlops/mlflow-client';
 
 export interface RecordResult {
   mlflowRunId: string;

@@ -1,7 +1,7 @@
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { PipelineError, type Answers, type DownloadedFile, type Envelope, type YearMonth } from '@taxi-mlops/contracts';
-import type { DatasetInputSpec, MetricPoint } from './client';
+import type { DatasetInputSpec, MetricPoint } from '@taxi-mlops/mlflow-client';
 
 /**
  * Pure decisions: a pipeline run's events → the one MLflow run that records it. No I/O here,

@@ -1,8 +1,8 @@
 import { isPipelineError, messageIdFor, PipelineError, type Envelope } from '@taxi-mlops/contracts';
 import type { Bus, HandlerContext, Logger } from '@taxi-mlops/runtime';
-import { MlflowClient } from './client';
+import { MlflowClient } from '@taxi-mlops/mlflow-client';
 import type { MlflowTrackerConfig } from './config';
-import { MlflowUnavailableError } from './http';
+import { MlflowUnavailableError } from '@taxi-mlops/mlflow-client';
 import { recordTrainingRun } from './record-run';
 import { readLatestEvent, readTrainingRunEvents } from './run-events';
 import { buildTrainingRunRecord } from './run-record';

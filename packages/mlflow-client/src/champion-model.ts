@@ -2,8 +2,10 @@ import { randomUUID } from 'node:crypto';
 import { access, mkdir, rename, rm, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PipelineError } from '@taxi-mlops/contracts';
-import { CHAMPION_ALIAS } from './champion-rule';
 import { MlflowClient } from './client';
+
+/** The registry alias the serving side follows. */
+export const CHAMPION_ALIAS = 'champion';
 
 export interface ChampionModelRequest {
   trackingUri: string;
