@@ -1,3 +1,4 @@
+import type { DownloadedFile } from '@taxi-mlops/contracts';
 import type { Bus, Handler } from '@taxi-mlops/runtime';
 import type { ArtifactLayout } from '@taxi-mlops/artifact-store';
 import { emitOnce, emitStageStarted, isCancelled, lastRunEvent } from '@taxi-mlops/coordination';
@@ -24,16 +25,20 @@ export function featuresHandler({ bus, layout, exclusive }: FeaturesHandlerDeps)
     await emitStageStarted(bus, runId, 'features', ctx.attempt);
     const started = performance.now();
     const { files, validation } = event.data;
-    const training: ComputedMonth[] = [];
-    for (const [i, file] of files.entries()) {
-      training.push({ file, features: (await monthStatistics(file, `files.${i}`, layout, exclusive)).features });
+    let computedMonths = 0;
+    const statistics = async (file: DownloadedFile, field: string): Promise<ComputedMonth> => {
+      const { features, reused } = await monthStatistics(file, field, layout, exclusive);
+      if (!reused) computedMonths++;
       ctx.working();
-    }
-    const validated = validation ? { file: validation, features: (await monthStatistics(validation, 'validation', layout, exclusive)).features } : undefined;
+      return { file, features };
+    };
+    const training: ComputedMonth[] = [];
+    for (const [i, file] of files.entries()) training.push(await statistics(file, `files.${i}`));
+    const validated = validation ? await statistics(validation, 'validation') : undefined;
 
     if (await isCancelled(bus, runId)) return ctx.logger.info('run was cancelled during features; features.ready not emitted');
     const data = featuresReadyData(layout.root, event.data.taxi, training, validated, performance.now() - started);
-    await emitOnce(bus, 'features.ready', runId, data);
-    ctx.logger.info({ rowsRead: data.rowsRead, rowsKept: data.rowsKept, nFeatures: data.nFeatures }, 'features ready');
+    const { emitted } = await emitOnce(bus, 'features.ready', runId, data);
+    ctx.logger.info({ rowsRead: data.rowsRead, rowsKept: data.rowsKept, nFeatures: data.nFeatures, computedMonths, emitted }, 'features ready');
   };
 }

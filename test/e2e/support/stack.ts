@@ -9,7 +9,7 @@ import pg from 'pg';
 import { subjectFor, terminalEventTypes, type Envelope, type EventType } from '@taxi-mlops/contracts';
 import { connectBus, createLogger, type Bus } from '@taxi-mlops/runtime';
 import { leaseBucketName, lastRunEvent } from '@taxi-mlops/coordination';
-import { spawnService, started, type ServiceName, type ServiceProcess } from './processes';
+import { spawnService, started, type LogLine, type ServiceName, type ServiceProcess } from './processes';
 import { startTlcServer, type TlcServer } from './tlc-server';
 
 export const NATS_URL = process.env.NATS_URL ?? 'nats://127.0.0.1:4222';
@@ -17,6 +17,8 @@ export const PG_ADMIN_URL = process.env.TEST_PG_ADMIN_URL ?? 'postgres://postgre
 
 export interface StackOptions {
   realDataDir: string;
+  /** Start the gateway and its database (default true; the service tests go without). */
+  gateway?: boolean;
   /** Instances of each stage service started with the stack (default 1 each). */
   instances?: Partial<Record<Exclude<ServiceName, 'gateway'>, number>>;
   /** Extra variables for every process (e.g. short ack waits) … */
@@ -47,7 +49,7 @@ export class E2EStack {
       LOG_LEVEL: 'info',
       ARTIFACT_ROOT: this.artifactRoot,
       TLC_BASE_URL: this.tlc.baseUrl,
-      DATABASE_URL: this.databaseUrl,
+      ...(this.databaseUrl ? { DATABASE_URL: this.databaseUrl } : {}),
       GATEWAY_HOST: '127.0.0.1',
       GATEWAY_PORT: '0',
       LEASE_TTL_MS: '3000',
@@ -60,13 +62,16 @@ export class E2EStack {
   async start(): Promise<this> {
     this.artifactRoot = await mkdtemp(join(tmpdir(), 'taxi-e2e-'));
     this.tlc = await startTlcServer(this.options.realDataDir);
-    await adminQuery(`CREATE DATABASE ${this.databaseName}`);
-    const url = new URL(PG_ADMIN_URL);
-    url.pathname = `/${this.databaseName}`;
-    this.databaseUrl = url.toString();
+    const withGateway = this.options.gateway ?? true;
+    if (withGateway) {
+      await adminQuery(`CREATE DATABASE ${this.databaseName}`);
+      const url = new URL(PG_ADMIN_URL);
+      url.pathname = `/${this.databaseName}`;
+      this.databaseUrl = url.toString();
+    }
     this.bus = await connectBus({ servers: NATS_URL, name: 'e2e-test', namespace: this.namespace, logger: createLogger({ service: 'e2e', level: 'silent' }) });
     await this.bus.ensureStreams();
-    await this.startGateway();
+    if (withGateway) await this.startGateway();
     const starting: Array<Promise<ServiceProcess>> = [];
     for (const name of ['ingest', 'features', 'trainer'] as const) {
       for (let i = 0; i < (this.options.instances?.[name] ?? 1); i++) starting.push(this.startService(name));
@@ -104,7 +109,7 @@ export class E2EStack {
       await this.bus.close(0);
     }
     await this.tlc?.close();
-    await adminQuery(`DROP DATABASE IF EXISTS ${this.databaseName} WITH (FORCE)`).catch(() => undefined);
+    if (this.databaseUrl) await adminQuery(`DROP DATABASE IF EXISTS ${this.databaseName} WITH (FORCE)`).catch(() => undefined);
     if (this.artifactRoot) await rm(this.artifactRoot, { recursive: true, force: true });
   }
 
@@ -162,6 +167,17 @@ export class E2EStack {
       if (predicate(event)) return event;
     }
     throw new Error(`run ${runId}: no matching event within ${timeoutMs} ms`);
+  }
+
+  /** Waits until the services together logged `count` lines matching `predicate`; returns them. */
+  async waitForLogLines(predicate: (line: LogLine) => boolean, count: number, timeoutMs = 30_000): Promise<LogLine[]> {
+    const deadline = Date.now() + timeoutMs;
+    for (;;) {
+      const lines = this.services.flatMap((service) => service.lines.filter(predicate));
+      if (lines.length >= count) return lines;
+      if (Date.now() > deadline) throw new Error(`only ${lines.length} of ${count} log lines within ${timeoutMs} ms`);
+      await sleep(50);
+    }
   }
 
   lastEvent<T extends EventType>(type: T, runId: string) {
