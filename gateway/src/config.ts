@@ -19,5 +19,11 @@ export const GatewayConfig = z.object({
   PREFECT_UI_URL: withExample(httpUrl.optional(), 'http://127.0.0.1:4200'),
   MLFLOW_UI_URL: withExample(httpUrl.optional(), 'http://127.0.0.1:5000'),
   JAEGER_UI_URL: withExample(httpUrl.optional(), 'http://127.0.0.1:16686'),
+  /** MLflow server whose registry champion POST /predict serves; predictions are off when unset. */
+  MLFLOW_TRACKING_URI: withExample(httpUrl.optional(), 'http://127.0.0.1:5000'),
+  MLFLOW_REGISTERED_MODEL: withExample(z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/).default('nyc-taxi-duration'), 'nyc-taxi-duration'),
+  PREDICT_MODEL_CACHE_DIR: withExample(z.string().min(1).default('data/gateway-model-cache'), '/data/gateway-model-cache'),
+  /** How often the champion alias is checked for a new version. */
+  PREDICT_REFRESH_MS: withExample(z.coerce.number().int().min(0).default(10_000), '10000'),
 });
 export type GatewayConfig = z.infer<typeof GatewayConfig>;

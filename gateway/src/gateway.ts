@@ -8,6 +8,7 @@ import type { GatewayDeps } from './http/deps';
 import { storeEvent } from './projection/store';
 import { consumeAllEvents, type AllEventsConsumer } from './bus/all-events-consumer';
 import { RunEventFeed } from './sse/run-event-feed';
+import { ChampionPredictor } from './predict/champion-predictor';
 
 export interface RunningGateway {
   app: FastifyInstance;
@@ -82,6 +83,16 @@ export async function startGateway(config: GatewayConfig, { logger, overrides = 
       ...(config.JAEGER_UI_URL ? { jaegerUiUrl: config.JAEGER_UI_URL } : {}),
     },
     ...(config.GATEWAY_API_TOKEN ? { apiToken: config.GATEWAY_API_TOKEN } : {}),
+    ...(config.MLFLOW_TRACKING_URI
+      ? {
+          champion: new ChampionPredictor({
+            trackingUri: config.MLFLOW_TRACKING_URI,
+            registeredModel: config.MLFLOW_REGISTERED_MODEL,
+            cacheDir: config.PREDICT_MODEL_CACHE_DIR,
+            refreshMs: config.PREDICT_REFRESH_MS,
+          }),
+        }
+      : {}),
     ...overrides,
   });
   const url = await app.listen({ port: config.GATEWAY_PORT, host: config.GATEWAY_HOST });

@@ -9,6 +9,7 @@ import { problem, ProblemError } from './problem';
 import { healthRoutes } from './routes/health';
 import { runEventRoutes } from './routes/run-events';
 import { runRoutes } from './routes/runs';
+import { predictRoutes } from './routes/predict';
 
 export const DEFAULT_BODY_LIMIT_BYTES = 16 * 1024;
 
@@ -40,5 +41,6 @@ export async function buildApp(deps: GatewayDeps): Promise<FastifyInstance> {
   healthRoutes(app, deps);
   runRoutes(app, deps);
   runEventRoutes(app, deps);
+  predictRoutes(app, deps);
   return app;
 }

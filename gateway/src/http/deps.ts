@@ -3,6 +3,7 @@ import type { Pool } from 'pg';
 import type { Bus } from '@taxi-mlops/runtime';
 import type { RunEventFeed } from '../sse/run-event-feed';
 import type { UiLinks } from '../runs/view';
+import type { ChampionPredictor } from '../predict/champion-predictor';
 
 /** Everything the HTTP app needs, passed in: tests build it from real PostgreSQL and NATS. */
 export interface GatewayDeps {
@@ -22,6 +23,8 @@ export interface GatewayDeps {
   eventSource?: string;
   /** SSE comment line interval, keeping proxies from closing idle streams. */
   sseHeartbeatMs?: number;
+  /** The registry champion for POST /predict; predictions answer 503 without one. */
+  champion?: Pick<ChampionPredictor, 'current'>;
   now?: () => Date;
   newRunId?: () => string;
 }
