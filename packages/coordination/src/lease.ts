@@ -120,7 +120,8 @@ function isCompareAndSetConflict(error: unknown): boolean {
 
 function holderOf(text: string): string {
   try {
-    return String((JSON.parse(text) as { holder?: unknown }).holder ?? 'unknown');
+    const holder = (JSON.parse(text) as { holder?: unknown }).holder;
+    return typeof holder === 'string' ? holder : 'unknown';
   } catch {
     return 'unknown';
   }
