@@ -43,7 +43,7 @@ function format(text: string): string {
   try {
     const { level, msg, runId, time: _time, service: _service, instance: _instance, pid: _pid, hostname: _hostname, traceId: _traceId, spanId: _spanId, ...rest } = JSON.parse(text) as Record<string, unknown>;
     const fields = Object.entries(rest).map(([key, value]) => `${key}=${typeof value === 'string' ? value : JSON.stringify(value)}`);
-    return [String(level).padEnd(5), String(msg), ...(runId ? [`runId=${String(runId)}`] : []), ...fields].join(' ');
+    return [String(level).padEnd(5), String(msg), ...(typeof runId === 'string' ? [`runId=${runId}`] : []), ...fields].join(' ');
   } catch {
     return text;
   }

@@ -15,7 +15,8 @@ export const mlflowEnv = {
   MLFLOW_REGISTERED_MODEL: withExample(z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'letters, digits, "_", "." or "-"').default('nyc-taxi-duration'), 'nyc-taxi-duration'),
   MLFLOW_USER: withExample(z.string().min(1).default('taxi-mlops'), 'taxi-mlops'),
   /** Relative artifact URIs in events (model directory, statistics) are resolved against this folder. */
-  ARTIFACT_ROOT: withExample(z.string().min(1).default('.'), '/data'),
+  // Required, like the stage services': every process must resolve artifact URIs against the same root.
+  ARTIFACT_ROOT: withExample(z.string().min(1), '/data'),
   /** Where championModel() caches downloaded champion models. */
   MLFLOW_MODEL_CACHE_DIR: withExample(z.string().min(1).default('data/mlflow-model-cache'), '/data/mlflow-model-cache'),
 };
