@@ -9,12 +9,16 @@ import { createEvent, messageIdFor } from '@taxi-mlops/contracts';
 import { connectBus, createLogger, startTelemetry, type Bus } from '@taxi-mlops/runtime';
 import { summarize, type LatencySummary } from './lib/percentiles';
 import { describeMachine } from './lib/machine';
+import { writeDocsSection } from './lib/docs';
+import { loadavg } from 'node:os';
+import { fileURLToPath } from 'node:url';
 
 const { values: args } = parseArgs({
   options: {
     count: { type: 'string', default: '10000' },
     warmup: { type: 'string', default: '500' },
     servers: { type: 'string', default: process.env.NATS_URL ?? 'nats://127.0.0.1:4222' },
+    'write-docs': { type: 'boolean', default: false },
   },
 });
 const COUNT = Number(args.count);
@@ -26,6 +30,7 @@ interface Scenario {
   /** Publishes awaited at once: 0 = wait for the handler before the next; 1 = one publish at a time; more = a burst that queues. */
   window: number;
   concurrency: number;
+  prefetch?: number;
 }
 
 interface Result extends LatencySummary {
@@ -62,7 +67,7 @@ async function measure(bus: Bus, scenario: Scenario, index: number): Promise<Res
       onHandled?.();
       if (++handled === total) allHandled();
     },
-    { stage: 'ingest', durable: `bench-${index}`, concurrency: scenario.concurrency },
+    { stage: 'ingest', durable: `bench-${index}`, concurrency: scenario.concurrency, prefetch: scenario.prefetch ?? 0 },
   );
 
   // Events are built up front so the figure is the bus, not zod on the producer side.
@@ -143,9 +148,11 @@ function table(results: Result[]): string {
 const logger = createLogger({ service: 'bench', level: 'warn' });
 const scenarios: Scenario[] = [
   { name: 'ping-pong: next publish after the handler started', window: 0, concurrency: 1 },
-  { name: 'one at a time (publish awaited), concurrency 1', window: 1, concurrency: 1 },
-  { name: 'burst: 32 publishes in flight, concurrency 1', window: 32, concurrency: 1 },
+  { name: 'ping-pong, prefetch 1', window: 0, concurrency: 1, prefetch: 1 },
+  { name: 'one publish at a time (awaited), concurrency 1', window: 1, concurrency: 1 },
+  { name: 'one publish at a time, concurrency 1, prefetch 16', window: 1, concurrency: 1, prefetch: 16 },
   { name: 'burst: 32 publishes in flight, concurrency 8', window: 32, concurrency: 8 },
+  { name: 'burst: 32 publishes in flight, concurrency 8, prefetch 64', window: 32, concurrency: 8, prefetch: 64 },
 ];
 const results: Result[] = [await rawPingPong(99)];
 for (const [i, scenario] of scenarios.entries()) results.push(await runScenario(scenario, i));
@@ -153,12 +160,18 @@ for (const [i, scenario] of scenarios.entries()) results.push(await runScenario(
 // Tracing on: the real SDK with spans created and dropped (what a service does with no OTLP endpoint).
 const telemetry = startTelemetry({ serviceName: 'bench', env: {} });
 results.push(await runScenario({ name: 'ping-pong + tracing SDK (no export)', window: 0, concurrency: 1 }, scenarios.length));
-results.push(await runScenario({ name: 'one at a time + tracing SDK (no export)', window: 1, concurrency: 1 }, scenarios.length + 1));
+results.push(await runScenario({ name: 'one publish at a time, prefetch 16 + tracing SDK (no export)', window: 1, concurrency: 1, prefetch: 16 }, scenarios.length + 1));
 await telemetry.shutdown();
 
 const probe = await connectBus({ servers: args.servers, name: 'bench', logger });
 const serverVersion = probe.serverVersion;
 await probe.close(0);
-console.log(table(results));
-console.log();
-console.log(`Machine: ${describeMachine()}, nats-server ${serverVersion} (JetStream, file storage)`);
+const machineLine = `${describeMachine()}, nats-server ${serverVersion} (JetStream, file storage); load average at the end ${loadavg()
+  .map((l) => l.toFixed(1))
+  .join(' / ')}`;
+const report = `${table(results)}\n\n${COUNT} measured events per scenario after ${WARMUP} warm-up. ${machineLine}.`;
+console.log(report);
+if (args['write-docs']) {
+  await writeDocsSection(fileURLToPath(new URL('../docs/benchmarks.md', import.meta.url)), 'bus-hop', report);
+  console.log('\nwrote docs/benchmarks.md (section bus-hop)');
+}

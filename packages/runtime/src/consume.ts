@@ -34,6 +34,12 @@ export interface ConsumeOptions {
   backoffMs?: number[];
   /** Unacked messages allowed across all instances (server default when absent). */
   maxAckPending?: number;
+  /**
+   * Messages taken ahead of free handler slots (default 0). They are kept alive with heartbeats
+   * while they wait, but no other instance can take them: use it for short handlers, where it
+   * hides the pull round trip, not for long jobs.
+   */
+  prefetch?: number;
 }
 
 export interface HandlerContext {
@@ -89,9 +95,11 @@ export function resolveConsumeOptions(service: string, type: EventType, names: N
     ackWaitMs: options.ackWaitMs ?? 30_000,
     backoffMs: options.backoffMs ?? [1000, 5000, 15_000],
     maxAckPending: options.maxAckPending,
+    prefetch: options.prefetch ?? 0,
   };
   if (!Number.isInteger(resolved.concurrency) || resolved.concurrency < 1) throw new Error(`consume ${type}: concurrency must be an integer >= 1, got ${resolved.concurrency}`);
   if (!Number.isInteger(resolved.maxDeliver) || resolved.maxDeliver < 1) throw new Error(`consume ${type}: maxDeliver must be an integer >= 1, got ${resolved.maxDeliver}`);
+  if (!Number.isInteger(resolved.prefetch) || resolved.prefetch < 0) throw new Error(`consume ${type}: prefetch must be an integer >= 0, got ${resolved.prefetch}`);
   if (!(resolved.ackWaitMs >= 100)) throw new Error(`consume ${type}: ackWaitMs must be >= 100, got ${resolved.ackWaitMs}`);
   if (resolved.backoffMs.length === 0 || resolved.backoffMs.some((ms) => !(ms >= 0))) {
     throw new Error(`consume ${type}: backoffMs must be a non-empty list of delays >= 0 ms`);
@@ -104,8 +112,8 @@ const PULL_EXPIRES_MS = 10_000;
 const DEFAULT_GRACE_MS = 25_000;
 
 /**
- * Pulls exactly as many messages as there are free handler slots, so no message waits in a client
- * buffer while its ack_wait runs out (a long training job would otherwise be redelivered elsewhere).
+ * Pulls exactly as many messages as there are free handler slots (plus `prefetch`), so by default
+ * no message waits in a client buffer behind a long job while an idle instance could take it.
  */
 export class PullConsumer<T extends EventType> implements ConsumerHandle {
   /** Deliveries not yet settled (handler running, or ack / nak / dead letter on its way). */
@@ -113,6 +121,9 @@ export class PullConsumer<T extends EventType> implements ConsumerHandle {
   /** Handlers running: a slot frees when the handler returns, so the next pull overlaps the ack. */
   private busySlots = 0;
   private slotFreed: (() => void) | undefined;
+  /** Prefetched messages waiting for a slot, oldest first. */
+  private readonly waiting: JsMsg[] = [];
+  private waitingHeartbeat: NodeJS.Timeout | undefined;
   private readonly abort = new AbortController();
   private stopping = false;
   private batch: ConsumerMessages | undefined;
@@ -131,6 +142,10 @@ export class PullConsumer<T extends EventType> implements ConsumerHandle {
   }
 
   start(): void {
+    if (this.options.prefetch > 0) {
+      const every = Math.max(50, Math.floor(this.options.ackWaitMs / 3));
+      this.waitingHeartbeat = setInterval(() => this.waiting.forEach((msg) => msg.working()), every);
+    }
     this.loop = this.pullLoop();
   }
 
@@ -141,6 +156,8 @@ export class PullConsumer<T extends EventType> implements ConsumerHandle {
     try {
       await this.batch?.close();
       await this.loop;
+      for (const msg of this.waiting.splice(0)) msg.nak(); // never started: another instance takes them now
+      clearInterval(this.waitingHeartbeat);
       await Promise.all(this.inFlight);
     } finally {
       clearTimeout(timer);
@@ -148,34 +165,23 @@ export class PullConsumer<T extends EventType> implements ConsumerHandle {
   }
 
   private async pullLoop(): Promise<void> {
-    const { concurrency } = this.options;
+    const capacity = this.options.concurrency + this.options.prefetch;
     while (!this.stopping && !this.deps.isClosed()) {
-      if (this.busySlots >= concurrency) {
+      const held = this.busySlots + this.waiting.length;
+      if (held >= capacity) {
         await new Promise<void>((resolve) => (this.slotFreed = resolve));
         continue;
       }
       try {
-        this.batch = await this.consumer.fetch({ max_messages: concurrency - this.busySlots, expires: PULL_EXPIRES_MS });
+        this.batch = await this.consumer.fetch({ max_messages: capacity - held, expires: PULL_EXPIRES_MS });
         if (this.stopping) await this.batch.close(); // stop() ran while the pull was being set up
         for await (const msg of this.batch) {
           if (this.stopping) {
             msg.nak(); // another instance takes it now
             continue;
           }
-          this.busySlots++;
-          let released = false;
-          const release = () => {
-            if (released) return;
-            released = true;
-            this.busySlots--;
-            this.slotFreed?.();
-            this.slotFreed = undefined;
-          };
-          const task: Promise<void> = this.process(msg, release).finally(() => {
-            release();
-            this.inFlight.delete(task);
-          });
-          this.inFlight.add(task);
+          if (this.busySlots < this.options.concurrency) this.dispatch(msg);
+          else this.waiting.push(msg);
         }
       } catch (error) {
         if (this.stopping || this.deps.isClosed()) break;
@@ -183,6 +189,25 @@ export class PullConsumer<T extends EventType> implements ConsumerHandle {
         await sleep(1000);
       }
     }
+  }
+
+  private dispatch(msg: JsMsg): void {
+    this.busySlots++;
+    let released = false;
+    const release = () => {
+      if (released) return;
+      released = true;
+      this.busySlots--;
+      const next = this.stopping ? undefined : this.waiting.shift();
+      if (next) this.dispatch(next);
+      this.slotFreed?.();
+      this.slotFreed = undefined;
+    };
+    const task: Promise<void> = this.process(msg, release).finally(() => {
+      release();
+      this.inFlight.delete(task);
+    });
+    this.inFlight.add(task);
   }
 
   private process(msg: JsMsg, release: () => void): Promise<void> {

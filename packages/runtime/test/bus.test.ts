@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { createEvent, messageIdFor, type Envelope } from '@taxi-mlops/contracts';
+import { setTimeout as sleep } from 'node:timers/promises';
 import { deferred, randomRunId, testBus } from './helpers';
 
 void describe('bus: publish and consume', () => {
@@ -69,4 +70,43 @@ void describe('bus: publish and consume', () => {
     }
     assert.deepEqual(seen, ['stage.started', 'run.completed']);
   });
+
+  for (const prefetch of [0, 2]) {
+    void it(`holds ${1 + prefetch} message(s) while a handler is busy with concurrency 1, prefetch ${prefetch}`, { timeout: 15_000 }, async () => {
+      const bus = await testBus(`prefetch-${prefetch}`); // its own stream: a new durable replays everything
+      const runIds = [randomRunId(), randomRunId(), randomRunId()];
+      const firstStarted = deferred();
+      const unblock = deferred();
+      const handled: string[] = [];
+      const consumer = await bus.consume(
+        'run.cancelled',
+        async (event) => {
+          if (handled.length === 0) {
+            firstStarted.resolve();
+            await unblock.promise;
+          }
+          handled.push(event.subject);
+        },
+        { stage: 'train', durable: `prefetch-${prefetch}`, prefetch },
+      );
+      try {
+        for (const runId of runIds) await bus.emit('run.cancelled', runId, {});
+        await firstStarted.promise;
+
+        const info = async () => bus.jsm.consumers.info(bus.names.stream, consumer.durable);
+        // The server delivers only what was pulled; wait until the prefetched ones have arrived.
+        while ((await info()).num_ack_pending < 1 + prefetch) await sleep(20);
+        const held = await info();
+        assert.equal(held.num_ack_pending, 1 + prefetch, 'delivered and not yet acked');
+        assert.equal(held.num_pending, 2 - prefetch, 'left in the stream for any instance');
+
+        unblock.resolve();
+        while (handled.length < runIds.length) await sleep(20);
+        assert.deepEqual(handled, runIds, 'in order');
+      } finally {
+        unblock.resolve();
+        await bus.dispose();
+      }
+    });
+  }
 });
