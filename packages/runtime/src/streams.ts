@@ -25,6 +25,12 @@ export interface StreamOptions {
 }
 
 const DAY_MS = 24 * 3600_000;
+/**
+ * A redelivered stage re-emits its result with the same Nats-Msg-Id; an hour covers realistic
+ * redeliveries (ack waits, backoff, a restarted instance), and every process that ensures the
+ * streams must agree on it, or the last one to start resets it.
+ */
+export const DEFAULT_DUPLICATE_WINDOW_MS = 60 * 60_000;
 /** "stream name already in use with a different configuration" (not in the client's code table). */
 const STREAM_NAME_IN_USE = 10058;
 
@@ -41,14 +47,14 @@ export async function ensureStreams(jsm: JetStreamManager, names: Names, options
     name: names.stream,
     subjects: [names.streamSubjects],
     max_age: nanos(options.maxAgeMs ?? 7 * DAY_MS),
-    duplicate_window: nanos(options.duplicateWindowMs ?? 2 * 60_000),
+    duplicate_window: nanos(options.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS),
   });
   await upsertStream(jsm, {
     ...common,
     name: names.deadLetterStream,
     subjects: [names.deadLetterSubjects],
     max_age: nanos(options.deadLetterMaxAgeMs ?? 30 * DAY_MS),
-    duplicate_window: nanos(options.duplicateWindowMs ?? 2 * 60_000),
+    duplicate_window: nanos(options.duplicateWindowMs ?? DEFAULT_DUPLICATE_WINDOW_MS),
   });
   await upsertStream(jsm, {
     ...common,
