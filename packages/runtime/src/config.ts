@@ -28,6 +28,8 @@ export const commonEnv = {
   NATS_NAMESPACE: withExample(Namespace.optional(), 't123'),
   LOG_LEVEL: withExample(z.enum(['trace', 'debug', 'info', 'warn', 'error', 'fatal', 'silent']).default('info'), 'info'),
   SERVICE_INSTANCE_ID: withExample(z.string().min(1).optional(), 'ingest-1'),
+  /** Serve OpenTelemetry metrics for Prometheus at http://<host>:<port>/metrics; off when unset. */
+  METRICS_PORT: withExample(z.coerce.number().int().min(1).max(65_535).optional(), '9464'),
 };
 
 export const CommonConfig = z.object(commonEnv);

@@ -17,6 +17,7 @@ import type { PublishOptions, PublishResult } from './publish';
 import { TRACER_NAME } from './publish';
 import { publishDeadLetter } from './dead-letter';
 import { extractTraceContext } from './trace-headers';
+import { recordDelivery } from './metrics';
 import * as attr from './semconv';
 
 export interface ConsumeOptions {
@@ -118,6 +119,8 @@ const DEFAULT_GRACE_MS = 25_000;
 export class PullConsumer<T extends EventType> implements ConsumerHandle {
   /** Deliveries not yet settled (handler running, or ack / nak / dead letter on its way). */
   private readonly inFlight = new Set<Promise<void>>();
+  /** The failure code of a delivery whose handler threw, for the failures metric. */
+  private readonly errorCodes = new WeakMap<JsMsg, string>();
   /** Handlers running: a slot frees when the handler returns, so the next pull overlaps the ack. */
   private busySlots = 0;
   private slotFreed: (() => void) | undefined;
@@ -214,6 +217,7 @@ export class PullConsumer<T extends EventType> implements ConsumerHandle {
     const { names, logger } = this.deps;
     const tracer = trace.getTracer(TRACER_NAME);
     const parent = extractTraceContext(msg.headers);
+    const started = performance.now();
     return tracer.startActiveSpan(
       `process pipeline.${this.type}`,
       {
@@ -236,6 +240,8 @@ export class PullConsumer<T extends EventType> implements ConsumerHandle {
         try {
           const outcome = await this.settle(msg, span, release);
           span.setAttribute(attr.PIPELINE_OUTCOME, outcome);
+          const errorCode = this.errorCodes.get(msg);
+          recordDelivery({ eventType: this.type, stage: this.options.stage, outcome, attempt: msg.info.deliveryCount, durationMs: performance.now() - started, ...(errorCode ? { errorCode } : {}) });
         } catch (error) {
           // Settling itself failed (e.g. the dead letter could not be published): try again later.
           logger.error({ err: error, subject: names.unprefixed(msg.subject), seq: msg.seq }, 'could not settle message; nak');
@@ -261,6 +267,7 @@ export class PullConsumer<T extends EventType> implements ConsumerHandle {
       const validRunId = runId !== undefined && RunId.safeParse(runId).success ? runId : undefined;
       this.deps.logger.error({ subject, seq: msg.seq, reason: parsed.reason, runId: validRunId }, 'invalid event; dead-lettered');
       span.setStatus({ code: SpanStatusCode.ERROR, message: parsed.reason });
+      this.errorCodes.set(msg, 'invalid_event');
       await publishDeadLetter(this.deps.js, names, msg, { reason: 'invalid_event', error: parsed.reason, consumer: this.durable });
       if (validRunId) await this.runFailed(validRunId, 'invalid_event', `invalid ${this.type} event: ${parsed.reason}`, attempt);
       msg.term(); // no reason argument: nats-server 2.9 ignores `+TERM reason`
@@ -302,6 +309,7 @@ export class PullConsumer<T extends EventType> implements ConsumerHandle {
     const err = error instanceof Error ? error : new Error(String(error));
     span.recordException(err);
     span.setStatus({ code: SpanStatusCode.ERROR, message: err.message });
+    this.errorCodes.set(msg, isPipelineError(error) ? error.code : 'internal');
 
     if (this.abort.signal.aborted) {
       logger.warn({ err }, 'handler interrupted by shutdown; nak for another instance');

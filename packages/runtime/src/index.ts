@@ -11,3 +11,5 @@ export { DLQ_HEADERS, type DeadLetterReason } from './dead-letter';
 export { RunLogForwarder } from './run-logs';
 export { injectTraceContext, extractTraceContext } from './trace-headers';
 export { runService, type ServiceContext, type ServiceDefinition } from './service';
+export { METRIC_NAMES, recordDelivery, metricsPortOf, prometheusReader, resetMetricInstruments, type DeliveryRecord } from './metrics';
+export { inSpan, STAGE_ATTRIBUTES } from './spans';

@@ -1,6 +1,7 @@
 import { NodeSDK } from '@opentelemetry/sdk-node';
 import { OTLPTraceExporter } from '@opentelemetry/exporter-trace-otlp-http';
 import { BatchSpanProcessor, NoopSpanProcessor, type SpanProcessor } from '@opentelemetry/sdk-trace-base';
+import { metricsPortOf, prometheusReader } from './metrics';
 
 type Instrumentations = NonNullable<ConstructorParameters<typeof NodeSDK>[0]>['instrumentations'];
 
@@ -33,6 +34,7 @@ export function otlpTracesConfigured(env: Record<string, string | undefined> = p
  */
 export function startTelemetry({ serviceName, spanProcessors = [], instrumentations = [], env = process.env }: TelemetryOptions): Telemetry {
   const exporting = otlpTracesConfigured(env);
+  const metricsPort = metricsPortOf(env);
   const processors = [...spanProcessors];
   // The exporter reads OTEL_EXPORTER_OTLP_[TRACES_]ENDPOINT itself (default http://localhost:4318).
   if (exporting) processors.push(new BatchSpanProcessor(new OTLPTraceExporter()));
@@ -43,7 +45,8 @@ export function startTelemetry({ serviceName, spanProcessors = [], instrumentati
   const sdk = new NodeSDK({
     serviceName: env.OTEL_SERVICE_NAME ?? serviceName,
     spanProcessors: processors,
-    metricReaders: [],
+    // Pulled by Prometheus from METRICS_PORT (the pipeline's counters and stage durations); Jaeger takes no metrics.
+    metricReaders: metricsPort === undefined ? [] : [prometheusReader(metricsPort)],
     logRecordProcessors: [],
     instrumentations,
   });
