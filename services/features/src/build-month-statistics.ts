@@ -3,6 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { PipelineError, isPipelineError } from '@taxi-mlops/contracts';
+import { inSpan, STAGE_ATTRIBUTES } from '@taxi-mlops/runtime';
 import { type PairStatistics, vocabularyOf, writePairStatistics } from '@taxi-mlops/pair-stats';
 import { SCHEMA_QUERY, statisticsQuery } from './statistics-sql';
 import { detectTripLayout } from './trip-schema';
@@ -57,7 +58,11 @@ export async function buildMonthStatistics(request: MonthStatisticsRequest): Pro
   }
   await assertReadableFile(tripFile);
 
-  const outcome = await queryStatistics(tripFile, minMinutes, maxMinutes);
+  const outcome = await inSpan('duckdb statistics query', { 'db.system.name': 'duckdb' }, async (span) => {
+    const result = await queryStatistics(tripFile, minMinutes, maxMinutes);
+    span.setAttributes({ [STAGE_ATTRIBUTES.rowsRead]: result.stats.rowsRead, [STAGE_ATTRIBUTES.rowsKept]: result.rowsKept, [STAGE_ATTRIBUTES.pairs]: result.stats.pu.length });
+    return result;
+  });
   const { stats } = outcome;
   if (outcome.rowsKept === 0 || stats.pu.length === 0) {
     throw new PipelineError('empty_dataset', `${tripFile}: no trip of ${minMinutes}..${maxMinutes} minutes with both location ids`);

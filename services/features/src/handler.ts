@@ -1,5 +1,5 @@
 import type { DownloadedFile } from '@taxi-mlops/contracts';
-import type { Bus, Handler } from '@taxi-mlops/runtime';
+import { inSpan, STAGE_ATTRIBUTES, type Bus, type Handler } from '@taxi-mlops/runtime';
 import type { ArtifactLayout } from '@taxi-mlops/artifact-store';
 import { emitOnce, emitStageStarted, isCancelled, lastRunEvent } from '@taxi-mlops/coordination';
 import { featuresReadyData, type ComputedMonth } from './features-ready';
@@ -27,7 +27,16 @@ export function featuresHandler({ bus, layout, exclusive }: FeaturesHandlerDeps)
     const { files, validation } = event.data;
     let computedMonths = 0;
     const statistics = async (file: DownloadedFile, field: string): Promise<ComputedMonth> => {
-      const { features, reused } = await monthStatistics(file, field, layout, exclusive);
+      const { features, reused } = await inSpan('features month statistics', { 'pipeline.stage': 'features', 'pipeline.month': `${file.year}-${String(file.month).padStart(2, '0')}` }, async (span) => {
+        const month = await monthStatistics(file, field, layout, exclusive);
+        span.setAttributes({
+          [STAGE_ATTRIBUTES.rowsRead]: month.features.rowsRead,
+          [STAGE_ATTRIBUTES.rowsKept]: month.features.rowsKept,
+          [STAGE_ATTRIBUTES.features]: month.features.nFeatures,
+          [STAGE_ATTRIBUTES.reused]: month.reused,
+        });
+        return month;
+      });
       if (!reused) computedMonths++;
       ctx.working();
       return { file, features };

@@ -2,6 +2,7 @@ import { open } from 'node:fs/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { PipelineError } from '@taxi-mlops/contracts';
+import { inSpan, STAGE_ATTRIBUTES } from '@taxi-mlops/runtime';
 
 export interface ParquetColumn {
   name: string;
@@ -35,18 +36,22 @@ const integerTypes = new Set(['INT32', 'INT64']);
 export async function validateTripFile(path: string, options: ValidateOptions = {}): Promise<TripFileInfo> {
   const label = options.label ?? path;
   await checkMagic(path, label);
-  const instance = await DuckDBInstance.create(':memory:');
-  const connection = await instance.connect();
-  try {
-    const rows = await footerRowCount(connection, path, label);
-    const columns = await readSchema(connection, path, label);
-    const { pickupColumn, dropoffColumn } = requireColumns(columns, label);
-    await checkDataPages(connection, path, label, [pickupColumn, dropoffColumn, ...zoneColumns], rows);
-    return { rows, pickupColumn, dropoffColumn, columns };
-  } finally {
-    connection.closeSync();
-    instance.closeSync();
-  }
+  // An INTERNAL span in the run's trace: the DuckDB reads are most of ingest's CPU time.
+  return inSpan('duckdb validate parquet', { 'db.system.name': 'duckdb' }, async (span) => {
+    const instance = await DuckDBInstance.create(':memory:');
+    const connection = await instance.connect();
+    try {
+      const rows = await footerRowCount(connection, path, label);
+      const columns = await readSchema(connection, path, label);
+      const { pickupColumn, dropoffColumn } = requireColumns(columns, label);
+      await checkDataPages(connection, path, label, [pickupColumn, dropoffColumn, ...zoneColumns], rows);
+      span.setAttribute(STAGE_ATTRIBUTES.rowsRead, rows);
+      return { rows, pickupColumn, dropoffColumn, columns };
+    } finally {
+      connection.closeSync();
+      instance.closeSync();
+    }
+  });
 }
 
 async function checkMagic(path: string, label: string): Promise<void> {

@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Bus, Handler, HandlerContext } from '@taxi-mlops/runtime';
+import { inSpan, STAGE_ATTRIBUTES, type Bus, type Handler, type HandlerContext } from '@taxi-mlops/runtime';
 import { resolveArtifactUri, toArtifactUri, type ArtifactLayout } from '@taxi-mlops/artifact-store';
 import { emitOnce, emitStageStarted, isCancelled, lastRunEvent } from '@taxi-mlops/coordination';
 import { answersOf } from './answers';
@@ -27,10 +27,14 @@ export function trainerHandler({ bus, layout, exclusive, testDelayMs = 0 }: Trai
     if (!trained) {
       await emitStageStarted(bus, runId, 'train', ctx.attempt);
       const started = performance.now();
-      const model = await trainOnce(event.data, {
-        layout,
-        exclusive,
-        ...(testDelayMs > 0 ? { beforeTraining: () => testDelay(testDelayMs, ctx) } : {}),
+      const model = await inSpan('train model', { 'pipeline.stage': 'train', [STAGE_ATTRIBUTES.rowsKept]: event.data.rowsKept }, async (span) => {
+        const trained = await trainOnce(event.data, {
+          layout,
+          exclusive,
+          ...(testDelayMs > 0 ? { beforeTraining: () => testDelay(testDelayMs, ctx) } : {}),
+        });
+        span.setAttributes({ [STAGE_ATTRIBUTES.rowsTrain]: trained.summary.rowsTrain, [STAGE_ATTRIBUTES.features]: trained.summary.nFeatures, [STAGE_ATTRIBUTES.reused]: trained.reused });
+        return trained;
       });
       if (await isCancelled(bus, runId)) return ctx.logger.info('run was cancelled during training; model.trained not emitted');
       const emitted = await emitOnce(bus, 'model.trained', runId, {

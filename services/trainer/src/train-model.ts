@@ -1,4 +1,5 @@
 import { PipelineError } from '@taxi-mlops/contracts';
+import { inSpan, STAGE_ATTRIBUTES } from '@taxi-mlops/runtime';
 import { writeModelDirectory } from '@taxi-mlops/model-format';
 import { mergePairStatistics, readPairStatistics } from '@taxi-mlops/pair-stats';
 import { solveMinimumNorm } from './minimum-norm';
@@ -28,7 +29,11 @@ export async function trainModel(request: TrainRequest): Promise<TrainedModel> {
   if (request.statsPaths.length === 0) throw new PipelineError('invalid_request', 'statsPaths is empty: nothing to train on');
   const months = await Promise.all(request.statsPaths.map((path) => readPairStatistics(path)));
   const training = months.length === 1 ? months[0]! : mergePairStatistics(months);
-  const solution = solveMinimumNorm(training);
+  const solution = await inSpan('solver exact-min-norm', { [STAGE_ATTRIBUTES.pairs]: training.pu.length }, (span) => {
+    const solved = solveMinimumNorm(training);
+    span.setAttributes({ [STAGE_ATTRIBUTES.rowsTrain]: solved.rows, [STAGE_ATTRIBUTES.features]: solved.featureNames.length, 'pipeline.solver.components': solved.components });
+    return solved;
+  });
   const model = { intercept: solution.intercept, featureNames: solution.featureNames, coefficients: solution.coefficients };
   const rmseTrain = rmseOnStatistics(model, training);
   const rmseVal = request.validationStatsPath ? rmseOnStatistics(model, await readPairStatistics(request.validationStatsPath)) : null;
