@@ -7,7 +7,8 @@ import { PgInstrumentation } from '@opentelemetry/instrumentation-pg';
 import { runService } from '@taxi-mlops/runtime';
 import { GatewayConfig } from './config';
 
-const probes = new Set(['/healthz', '/readyz']);
+// Probes and Prometheus scrapes would otherwise fill Jaeger with one-span traces.
+const probes = new Set(['/healthz', '/readyz', '/metrics']);
 
 await runService({
   name: 'gateway',

@@ -12,6 +12,8 @@ export const mlflowEnv = {
   MLFLOW_TRACKING_URI: withExample(z.url({ protocol: /^https?$/ }).default('http://127.0.0.1:5000'), 'http://127.0.0.1:5000'),
   /** `{taxi}` becomes yellow or green. */
   MLFLOW_EXPERIMENT_NAME: withExample(z.string().min(1).max(500).default('homework3-{taxi}-taxi'), 'homework3-{taxi}-taxi'),
+  /** MLflow as a browser reaches it, for run links (in compose the tracking URI is an internal name). Default: the tracking URI. */
+  MLFLOW_UI_URL: withExample(z.url({ protocol: /^https?$/ }).optional(), 'http://localhost:5000'),
   MLFLOW_REGISTERED_MODEL: withExample(z.string().regex(/^[A-Za-z0-9_.-]{1,200}$/, 'letters, digits, "_", "." or "-"').default('nyc-taxi-duration'), 'nyc-taxi-duration'),
   MLFLOW_USER: withExample(z.string().min(1).default('taxi-mlops'), 'taxi-mlops'),
   /** Relative artifact URIs in events (model directory, statistics) are resolved against this folder. */

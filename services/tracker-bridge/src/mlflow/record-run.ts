@@ -26,6 +26,8 @@ export interface RecordResult {
 export interface RecordDeps {
   client: MlflowClient;
   registeredModelName: string;
+  /** Base of the run links people open; default the client's tracking URI. */
+  uiUrl?: string;
   /** Progress notes (and a chance to heartbeat the message). */
   onStep?: (step: string) => void;
 }
@@ -53,7 +55,7 @@ export async function recordTrainingRun(record: TrainingRunRecord, deps: RecordD
   const experimentId = experiment.experiment_id;
   let run = await findOrCreateRun(client, experimentId, record);
   const runId = run.info.run_id;
-  const runUrl = `${client.trackingUri}/#/experiments/${experimentId}/runs/${runId}`;
+  const runUrl = `${(deps.uiUrl ?? client.trackingUri).replace(/\/+$/, '')}/#/experiments/${experimentId}/runs/${runId}`;
   const base = { mlflowRunId: runId, experimentId, experimentName: record.experimentName, registeredModel: registeredModelName, runUrl };
 
   const tags = tagRecord(run.data.tags);

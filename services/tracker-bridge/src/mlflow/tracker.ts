@@ -59,6 +59,7 @@ export async function startMlflowTracker(options: MlflowTrackerOptions): Promise
       const result = await recordTrainingRun(record, {
         client,
         registeredModelName: config.MLFLOW_REGISTERED_MODEL,
+        ...(config.MLFLOW_UI_URL ? { uiUrl: config.MLFLOW_UI_URL } : {}),
         onStep: (step) => {
           ctx.working();
           ctx.logger.debug({ step }, 'mlflow step');

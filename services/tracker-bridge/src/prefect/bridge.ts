@@ -218,7 +218,7 @@ export function startPrefectBridge({ bus, logger: parentLogger, config, durable 
       await client.setFlowRunState(flowRun.id, { type: 'RUNNING' });
       if (!config.MLFLOW_TRACKING_URI) throw new Error('MLFLOW_TRACKING_URI is not set: the bridge cannot reach MLflow');
       await log(20, `Inspecting the newest model of MLflow experiment "${experimentName}" at ${config.MLFLOW_TRACKING_URI}.`);
-      const inspection = await inspectNewestModel(config.MLFLOW_TRACKING_URI, experimentName);
+      const inspection = await inspectNewestModel(config.MLFLOW_TRACKING_URI, experimentName, config.MLFLOW_UI_URL);
       const markdown = inspectionMarkdown(inspection);
       await client.createArtifact({ key: 'model-inspection', type: 'markdown', description: `Newest model of ${experimentName}`, data: markdown, flow_run_id: flowRun.id });
       await log(20, markdown);

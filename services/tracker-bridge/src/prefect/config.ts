@@ -28,6 +28,8 @@ export const prefectBridgeEnv = {
   PREFECT_SCHEDULE_MODEL_INSPECTION: withExample(Cron.optional(), '0 10 3 * *'),
   /** MLflow server, for the model-inspection deployment and run links. */
   MLFLOW_TRACKING_URI: withExample(z.url().optional(), 'http://127.0.0.1:5000'),
+  /** MLflow as a browser reaches it, for links in artifacts; default MLFLOW_TRACKING_URI. */
+  MLFLOW_UI_URL: withExample(z.url().optional(), 'http://localhost:5000'),
   /** Default `experiment_name` of the model-inspection deployment. */
   MLFLOW_EXPERIMENT_NAME: withExample(z.string().min(1).default('nyc-taxi-experiment'), 'nyc-taxi-experiment'),
   /** Trace UI (Jaeger) base URL; the answers link to `<url>/trace/<trace id>`. */

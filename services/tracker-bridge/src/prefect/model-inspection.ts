@@ -21,7 +21,8 @@ const Runs = z.object({
     .default([]),
 });
 
-export async function inspectNewestModel(trackingUri: string, experimentName: string): Promise<Inspection> {
+/** `uiUrl` is MLflow as a browser reaches it (for the run link); default the tracking URI. */
+export async function inspectNewestModel(trackingUri: string, experimentName: string, uiUrl = trackingUri): Promise<Inspection> {
   const base = trackingUri.replace(/\/+$/, '');
   const experimentResponse = await fetch(`${base}/api/2.0/mlflow/experiments/get-by-name?experiment_name=${encodeURIComponent(experimentName)}`, {
     signal: AbortSignal.timeout(15_000),
@@ -55,7 +56,7 @@ export async function inspectNewestModel(trackingUri: string, experimentName: st
     intercept: metric('intercept'),
     nFeatures: metric('n_features'),
     modelSizeBytes: metric('model_size_bytes'),
-    runUrl: `${base}/#/experiments/${experiment.experiment_id}/runs/${run.info.run_id}`,
+    runUrl: `${uiUrl.replace(/\/+$/, '')}/#/experiments/${experiment.experiment_id}/runs/${run.info.run_id}`,
   };
 }
 
