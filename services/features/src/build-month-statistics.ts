@@ -5,8 +5,8 @@ import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { PipelineError, isPipelineError } from '@taxi-mlops/contracts';
 import { inSpan, STAGE_ATTRIBUTES } from '@taxi-mlops/runtime';
 import { type PairStatistics, vocabularyOf, writePairStatistics } from '@taxi-mlops/pair-stats';
-import { SCHEMA_QUERY, statisticsQuery } from './statistics-sql';
-import { detectTripLayout } from './trip-schema';
+import { pairsQuery, SCHEMA_QUERY, totalsQuery, unitsPerMinute } from './statistics-sql';
+import { detectTripLayout, type TripLayout } from './trip-schema';
 
 export interface MonthStatisticsRequest {
   tripFile: string;
@@ -96,14 +96,14 @@ async function assertReadableFile(path: string): Promise<void> {
 }
 
 async function queryStatistics(tripFile: string, minMinutes: number, maxMinutes: number): Promise<QueryOutcome> {
-  const instance = await DuckDBInstance.create(':memory:', { threads: '1' });
+  // Every core: the sums are exact integers, so the result does not depend on the thread order.
+  const instance = await DuckDBInstance.create(':memory:');
   const connection = await instance.connect();
   try {
     const layout = detectTripLayout(await parquetColumns(connection, tripFile), tripFile);
-    const reader = await runOrExplain(tripFile, () =>
-      connection.runAndReadAll(statisticsQuery(layout), [tripFile, minMinutes, maxMinutes]),
-    );
-    return collect(reader.getRowObjects());
+    const pairs = await runOrExplain(tripFile, () => connection.runAndReadAll(pairsQuery(layout), [tripFile, minMinutes, maxMinutes]));
+    const totals = await runOrExplain(tripFile, () => connection.runAndReadAll(totalsQuery(layout), [tripFile]));
+    return collect(pairs.getColumnsObject(), totals.getRowObjects()[0], layout);
   } finally {
     connection.closeSync();
     instance.closeSync();
@@ -127,27 +127,40 @@ async function runOrExplain<T>(tripFile: string, run: () => Promise<T>): Promise
   }
 }
 
-function collect(rows: Record<string, DuckDBValue>[]): QueryOutcome {
-  const total = rows.find((row) => row.level === 3);
-  if (!total) throw new PipelineError('internal', 'statistics query returned no total row');
-  const pairs = rows.filter((row) => row.level === 0 && row.pu !== null && row.dropoff !== null && Number(row.n) > 0);
-  const rowsWithNullLocation = rows
-    .filter((row) => row.level === 0 && (row.pu === null || row.dropoff === null))
-    .reduce((sum, row) => sum + Number(row.n), 0);
-  const numbers = (key: string) => Float64Array.from(pairs, (row) => Number(row[key]));
+type Columns = Record<string, DuckDBValue[]>;
+
+function collect(pairs: Columns, total: Record<string, DuckDBValue> | undefined, layout: TripLayout): QueryOutcome {
+  if (!total) throw new PipelineError('internal', 'statistics totals query returned no row');
+  const [pu = [], dropoff = [], n = [], sumD = [], sumD2 = []] = ['pu', 'dropoff', 'n', 'sum_d', 'sum_d2'].map((name) => pairs[name]);
+  const keep: number[] = [];
+  let rowsKept = 0;
+  let rowsWithNullLocation = 0;
+  for (let i = 0; i < n.length; i++) {
+    const count = Number(n[i]);
+    rowsKept += count;
+    if (pu[i] === null || dropoff[i] === null) rowsWithNullLocation += count;
+    else keep.push(i);
+  }
+  const perMinute = unitsPerMinute(layout);
+  const perMinute2 = perMinute * perMinute;
   const stats: PairStatistics = {
-    pu: Int32Array.from(pairs, (row) => Number(row.pu)),
-    do: Int32Array.from(pairs, (row) => Number(row.dropoff)),
-    count: numbers('n'),
-    sumY: numbers('sum_y'),
-    sumY2: numbers('sum_y2'),
-    m2: numbers('m2'),
+    pu: Int32Array.from(keep, (i) => Number(pu[i])),
+    do: Int32Array.from(keep, (i) => Number(dropoff[i])),
+    count: Float64Array.from(keep, (i) => Number(n[i])),
+    sumY: Float64Array.from(keep, (i) => Number(sumD[i]) / perMinute),
+    sumY2: Float64Array.from(keep, (i) => Number(sumD2[i]) / perMinute2),
+    // m2 = Σ(y - ȳ)² = (n·Σd² - (Σd)²) / n, exact in integers before the one rounding.
+    m2: Float64Array.from(keep, (i) => {
+      const count = BigInt(n[i] as bigint);
+      const s = sumD[i] as bigint;
+      return Number(count * (sumD2[i] as bigint) - s * s) / Number(count) / perMinute2;
+    }),
     rowsRead: Number(total.rows_all),
     metadata: {},
   };
   return {
     stats,
-    rowsKept: Number(total.n),
+    rowsKept,
     // An empty file has no mean; NaN is what pandas reports too.
     durationMean: total.mean_all === null ? Number.NaN : Number(total.mean_all),
     durationStd: total.std_all === null ? Number.NaN : Number(total.std_all),

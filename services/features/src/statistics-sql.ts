@@ -1,55 +1,68 @@
 import type { TimestampPrefix, TimestampUnit, TripLayout } from './trip-schema';
 
 /**
- * The four fixed statistics queries, one per (timestamp prefix, timestamp unit). They are
- * built once from constants only; the file path and the duration bounds are bound parameters
- * ($1 path, $2 min minutes, $3 max minutes).
+ * The fixed statistics queries, one pair per (timestamp prefix, timestamp unit), built once from
+ * constants only; the file path and the duration bounds are bound parameters ($1 path, $2 min
+ * minutes, $3 max minutes).
  *
- * duration mirrors pandas: an exact integer difference in the file's unit, divided by units per
- * second (total_seconds), then by 60, all in float64. One pass with GROUPING SETS yields the
- * per-pair sufficient statistics of the kept rows plus a grand-total row (level 3) for
- * rows read and the mean/std of the duration before filtering (pandas: ddof=1, NaN skipped).
- * fsum (compensated summation) keeps the sums accurate and nearly independent of thread order.
+ * The duration mirrors pandas: an exact integer difference in the file's unit, divided by units
+ * per second (total_seconds), then by 60, in float64 — that float decides which rows are kept.
+ * The per-pair sums are taken over the exact integer differences (HUGEINT), so they are exact and
+ * the same whatever the thread order: DuckDB may use every core and the artifact stays
+ * byte-identical run to run. Kept durations are at most an hour, so Σd² fits a HUGEINT easily.
  */
-function statisticsSql(prefix: TimestampPrefix, unit: TimestampUnit): string {
+function tripsCte(prefix: TimestampPrefix, unit: TimestampUnit): string {
   const epoch = unit === 'ns' ? 'epoch_ns' : 'epoch_us';
   const perSecond = unit === 'ns' ? '1e9' : '1e6';
   return `
-WITH trips AS (
+WITH raw AS (
   SELECT
     PULocationID AS pu,
     DOLocationID AS dropoff,
-    (${epoch}(${prefix}_dropoff_datetime) - ${epoch}(${prefix}_pickup_datetime)) / ${perSecond} / 60 AS duration
+    ${epoch}(${prefix}_dropoff_datetime) - ${epoch}(${prefix}_pickup_datetime) AS d
   FROM read_parquet($1)
 ),
-marked AS (
-  SELECT pu, dropoff, duration, duration >= $2 AND duration <= $3 AS kept FROM trips
-)
-SELECT
-  GROUPING(pu, dropoff)::INTEGER AS level,
-  pu::INTEGER AS pu,
-  dropoff::INTEGER AS dropoff,
-  count(*)::DOUBLE AS rows_all,
-  count(*) FILTER (WHERE kept)::DOUBLE AS n,
-  coalesce(fsum(duration) FILTER (WHERE kept), 0)::DOUBLE AS sum_y,
-  coalesce(fsum(duration * duration) FILTER (WHERE kept), 0)::DOUBLE AS sum_y2,
-  coalesce(var_pop(duration) FILTER (WHERE kept) * count(*) FILTER (WHERE kept), 0)::DOUBLE AS m2,
-  avg(duration)::DOUBLE AS mean_all,
-  stddev_samp(duration)::DOUBLE AS std_all
-FROM marked
-GROUP BY GROUPING SETS ((pu, dropoff), ())
-ORDER BY level, pu, dropoff`;
+trips AS (SELECT pu, dropoff, d, d / ${perSecond} / 60 AS duration FROM raw)`;
 }
 
-const QUERIES: Record<`${TimestampPrefix}/${TimestampUnit}`, string> = {
-  'tpep/us': statisticsSql('tpep', 'us'),
-  'tpep/ns': statisticsSql('tpep', 'ns'),
-  'lpep/us': statisticsSql('lpep', 'us'),
-  'lpep/ns': statisticsSql('lpep', 'ns'),
-};
+/** Kept rows per (PU, DO): count, Σd and Σd² in the file's time unit, exact. */
+function pairsSql(prefix: TimestampPrefix, unit: TimestampUnit): string {
+  return `${tripsCte(prefix, unit)}
+SELECT
+  pu::INTEGER AS pu,
+  dropoff::INTEGER AS dropoff,
+  count(*) AS n,
+  sum(d)::HUGEINT AS sum_d,
+  sum(d::HUGEINT * d) AS sum_d2
+FROM trips
+WHERE duration >= $2 AND duration <= $3
+GROUP BY pu, dropoff
+ORDER BY pu, dropoff`;
+}
 
-export function statisticsQuery(layout: TripLayout): string {
-  return QUERIES[`${layout.prefix}/${layout.unit}`];
+/** Every row, before filtering: the count, and pandas' mean and sample std (NaN skipped). */
+function totalsSql(prefix: TimestampPrefix, unit: TimestampUnit): string {
+  return `${tripsCte(prefix, unit)}
+SELECT count(*) AS rows_all, avg(duration)::DOUBLE AS mean_all, stddev_samp(duration)::DOUBLE AS std_all
+FROM trips`;
+}
+
+type LayoutKey = `${TimestampPrefix}/${TimestampUnit}`;
+const layouts: Array<[TimestampPrefix, TimestampUnit]> = [['tpep', 'us'], ['tpep', 'ns'], ['lpep', 'us'], ['lpep', 'ns']];
+const PAIRS = Object.fromEntries(layouts.map(([p, u]) => [`${p}/${u}`, pairsSql(p, u)])) as Record<LayoutKey, string>;
+const TOTALS = Object.fromEntries(layouts.map(([p, u]) => [`${p}/${u}`, totalsSql(p, u)])) as Record<LayoutKey, string>;
+
+export function pairsQuery(layout: TripLayout): string {
+  return PAIRS[`${layout.prefix}/${layout.unit}`];
+}
+
+export function totalsQuery(layout: TripLayout): string {
+  return TOTALS[`${layout.prefix}/${layout.unit}`];
+}
+
+/** Units of the integer difference per minute: durations in minutes are d / unitsPerMinute. */
+export function unitsPerMinute(layout: TripLayout): number {
+  return layout.unit === 'ns' ? 60e9 : 60e6;
 }
 
 /** Reads no rows: the result's column names and types are the parquet schema. */
