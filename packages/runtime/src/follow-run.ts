@@ -1,5 +1,5 @@
 import { DeliverPolicy, type JetStreamClient } from '@nats-io/jetstream';
-import { eventData, parseEvent, runSubjectFilter, terminalEventTypes, type Envelope, type EventType } from '@taxi-mlops/contracts';
+import { parseEventJson, runSubjectFilter, terminalEventTypes, type Envelope } from '@taxi-mlops/contracts';
 import type { Logger } from './logger';
 import type { Names } from './names';
 
@@ -31,7 +31,7 @@ export async function* followRun(
   signal?.addEventListener('abort', onAbort, { once: true });
   try {
     for await (const msg of messages) {
-      const event = toEvent(msg.string());
+      const event = parseEventJson(msg.string());
       if (!event.ok) {
         logger.warn({ subject: msg.subject, seq: msg.seq, reason: event.reason }, 'followRun: skipped an invalid event');
         continue;
@@ -45,14 +45,3 @@ export async function* followRun(
   }
 }
 
-function toEvent(body: string): { ok: true; event: Envelope } | { ok: false; reason: string } {
-  let payload: unknown;
-  try {
-    payload = JSON.parse(body);
-  } catch {
-    return { ok: false, reason: 'body is not JSON' };
-  }
-  const type = (payload as { type?: unknown } | null)?.type;
-  if (typeof type !== 'string' || !(type in eventData)) return { ok: false, reason: `unknown event type ${JSON.stringify(type)}` };
-  return parseEvent(type as EventType, payload);
-}

@@ -12,4 +12,4 @@ export { RunLogForwarder } from './run-logs';
 export { injectTraceContext, extractTraceContext } from './trace-headers';
 export { runService, type ServiceContext, type ServiceDefinition } from './service';
 export { METRIC_NAMES, recordDelivery, metricsPortOf, prometheusReader, resetMetricInstruments, type DeliveryRecord } from './metrics';
-export { inSpan, STAGE_ATTRIBUTES } from './spans';
+export { inSpan, STAGE_ATTRIBUTES } from '@taxi-mlops/tracing';

@@ -3,7 +3,7 @@ import { readFile, stat } from 'node:fs/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { PipelineError, isPipelineError } from '@taxi-mlops/contracts';
-import { inSpan, STAGE_ATTRIBUTES } from '@taxi-mlops/runtime';
+import { inSpan, STAGE_ATTRIBUTES } from '@taxi-mlops/tracing';
 import { type PairStatistics, vocabularyOf, writePairStatistics } from '@taxi-mlops/pair-stats';
 import { pairsQuery, SCHEMA_QUERY, totalsQuery, unitsPerMinute } from './statistics-sql';
 import { detectTripLayout, type TripLayout } from './trip-schema';

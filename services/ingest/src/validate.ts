@@ -2,7 +2,7 @@ import { open } from 'node:fs/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection } from '@duckdb/node-api';
 import { PipelineError } from '@taxi-mlops/contracts';
-import { inSpan, STAGE_ATTRIBUTES } from '@taxi-mlops/runtime';
+import { inSpan, STAGE_ATTRIBUTES } from '@taxi-mlops/tracing';
 
 export interface ParquetColumn {
   name: string;

@@ -1,5 +1,5 @@
 import { PipelineError } from '@taxi-mlops/contracts';
-import { inSpan, STAGE_ATTRIBUTES } from '@taxi-mlops/runtime';
+import { inSpan, STAGE_ATTRIBUTES } from '@taxi-mlops/tracing';
 import { writeModelDirectory } from '@taxi-mlops/model-format';
 import { mergePairStatistics, readPairStatistics } from '@taxi-mlops/pair-stats';
 import { solveMinimumNorm } from './minimum-norm';

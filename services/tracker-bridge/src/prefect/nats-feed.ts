@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nanos } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
-import { eventData, parseEvent, runSubjectFilter, type Envelope, type EventType } from '@taxi-mlops/contracts';
+import { parseEventJson, runSubjectFilter, type Envelope } from '@taxi-mlops/contracts';
 import type { Bus, Logger } from '@taxi-mlops/runtime';
 import { traceIdOf } from './answers';
 
@@ -64,7 +64,7 @@ export function startNatsFeed(bus: Bus, durable: string, handlers: FeedHandlers,
 
   loops.push(
     consumeLoop(bus.names.stream, durable, bus.names.subject('pipeline.>'), (msg) => {
-      const parsed = parseMessage(msg.string());
+      const parsed = parseEventJson(msg.string());
       if (!parsed.ok) {
         logger.warn({ subject: msg.subject, seq: msg.seq, reason: parsed.reason }, 'prefect bridge: skipped an invalid event');
         msg.ack(); // the pipeline's own consumers dead-letter it; the mirror has nothing to show
@@ -105,7 +105,7 @@ export async function readRunHistory(bus: Bus, runId: string): Promise<Array<{ e
     let last: JsMsg | undefined;
     for await (const msg of batch) {
       last = msg;
-      const parsed = parseMessage(msg.string());
+      const parsed = parseEventJson(msg.string());
       if (parsed.ok) history.push({ event: parsed.event, seq: msg.seq, traceId: traceIdOf(msg.headers?.get('traceparent')) });
     }
     if (!last || last.info.pending === 0) return history;
@@ -130,16 +130,5 @@ async function ensureConsumer(bus: Bus, stream: string, durable: string, filter:
   }
 }
 
-function parseMessage(body: string): { ok: true; event: Envelope } | { ok: false; reason: string } {
-  let payload: unknown;
-  try {
-    payload = JSON.parse(body);
-  } catch {
-    return { ok: false, reason: 'body is not JSON' };
-  }
-  const type = (payload as { type?: unknown } | null)?.type;
-  if (typeof type !== 'string' || !(type in eventData)) return { ok: false, reason: `unknown event type ${JSON.stringify(type)}` };
-  return parseEvent(type as EventType, payload);
-}
 
 export { ACK_WAIT_MS };

@@ -1,0 +1,1 @@
+export { inSpan, STAGE_ATTRIBUTES } from './spans';
