@@ -1,7 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { nanos } from '@nats-io/transport-node';
 import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, type ConsumerConfig, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
-import { eventData, parseEvent, STREAM_SUBJECTS, type EventType } from '@taxi-mlops/contracts';
+import { parseEventJson, STREAM_SUBJECTS } from '@taxi-mlops/contracts';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
 import { extractTraceContext, type Bus, type Logger } from '@taxi-mlops/runtime';
 import type { AnyEnvelope } from '../projection/apply';
@@ -117,19 +117,7 @@ async function upsertConsumer(jsm: BusPart['jsm'], stream: string, config: Parti
 }
 
 function toEvent(msg: JsMsg, logger: Logger): AnyEnvelope | undefined {
-  let payload: unknown;
-  try {
-    payload = msg.json();
-  } catch {
-    logger.warn({ subject: msg.subject, seq: msg.seq }, 'projection: skipped a message that is not JSON');
-    return undefined;
-  }
-  const type = (payload as { type?: unknown } | null)?.type;
-  if (typeof type !== 'string' || !Object.hasOwn(eventData, type)) {
-    logger.warn({ subject: msg.subject, seq: msg.seq, type }, 'projection: skipped a message of unknown type');
-    return undefined;
-  }
-  const parsed = parseEvent(type as EventType, payload);
+  const parsed = parseEventJson(msg.string());
   if (!parsed.ok) {
     logger.warn({ subject: msg.subject, seq: msg.seq, reason: parsed.reason }, 'projection: skipped an invalid event');
     return undefined;

@@ -67,3 +67,17 @@ export function parseEvent<T extends EventType>(type: T, payload: unknown): Pars
     .join('; ');
   return { ok: false, reason };
 }
+
+/** Parses a message body holding an event of any known type (consumers over `pipeline.>`). */
+export function parseEventJson(body: string): { ok: true; event: Envelope } | { ok: false; reason: string } {
+  let payload: unknown;
+  try {
+    payload = JSON.parse(body);
+  } catch {
+    return { ok: false, reason: 'body is not JSON' };
+  }
+  const type = (payload as { type?: unknown } | null)?.type;
+  // hasOwn, not `in`: "toString" is not an event type.
+  if (typeof type !== 'string' || !Object.hasOwn(eventData, type)) return { ok: false, reason: `unknown event type ${JSON.stringify(type)}` };
+  return parseEvent(type as EventType, payload);
+}
