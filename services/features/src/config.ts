@@ -12,5 +12,10 @@ export const FeaturesConfig = z.object({
   FEATURES_ACK_WAIT_MS: intEnv(30_000, 100),
   /** Deliveries of one event before it is dead-lettered and the run fails. */
   FEATURES_MAX_DELIVER: intEnv(5),
+  /**
+   * TEST ONLY: sleep this long after stage.started, before the statistics - the "features are
+   * running" window of the cancel acceptance test (the real file takes well under a second). Leave at 0.
+   */
+  FEATURES_TEST_DELAY_MS: intEnv(0, 0),
 });
 export type FeaturesConfig = z.infer<typeof FeaturesConfig>;

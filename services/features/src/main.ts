@@ -14,10 +14,12 @@ await runService({
     const owner = config.SERVICE_INSTANCE_ID ?? `features@${hostname()}:${process.pid}`;
     const leases = await WorkLeases.open(bus, { leaseMs: config.LEASE_TTL_MS, owner, logger });
     const layout = artifactLayout(config.ARTIFACT_ROOT);
+    if (config.FEATURES_TEST_DELAY_MS > 0) logger.warn({ delayMs: config.FEATURES_TEST_DELAY_MS }, 'FEATURES_TEST_DELAY_MS is set: every features stage waits (tests only)');
     const handler = featuresHandler({
       bus,
       layout,
       exclusive: (key, work) => leases.withLease(key, work, { onWait: (holder) => logger.info({ key, holder }, 'waiting for another instance computing these statistics') }),
+      testDelayMs: config.FEATURES_TEST_DELAY_MS,
     });
     await bus.consume('data.downloaded', handler, {
       stage: 'features',

@@ -44,5 +44,15 @@ void describe('features service', () => {
       const computed = stack.services.flatMap((service) => service.lines).reduce((sum, line) => sum + (line.msg === 'features ready' ? Number(line.computedMonths) : 0), 0);
       assert.equal(computed, 1, 'the statistics were computed once for three deliveries');
     });
+
+    void it('leaves a download-only run (stopAfter ingest) alone: no stage.started, no features.ready', { timeout: 60_000 }, async () => {
+      const runId = `run-${randomBytes(4).toString('hex')}`;
+      await stack.bus.publish(createEvent('run.requested', runId, { taxi: 'green', months: [{ year: 2023, month: 1 }], stopAfter: 'ingest', origin: { kind: 'test' } }, '/test'));
+      const file = { year: 2023, month: 1, uri: 'taxi-data/green_tripdata_2023-01.parquet', sha256: 'b'.repeat(64), bytes: 1, rows: 1, sourceUrl: 'test' };
+      await stack.bus.publish(createEvent('data.downloaded', runId, { taxi: 'green', files: [file], durationMs: 1 }, '/test'));
+      await stack.waitForLogLines((line) => line.runId === runId && line.msg === 'download-only run (stopAfter ingest); features not computed', 1);
+      assert.equal(await stack.countEvents('stage.started', runId), 0);
+      assert.equal(await stack.countEvents('features.ready', runId), 0);
+    });
   });
 });
