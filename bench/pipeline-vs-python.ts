@@ -101,7 +101,7 @@ if (scaling.length) {
     const dataDir = join(work, 'runs', 'scaling');
     for (const months of scaling) {
       const args = [bundle, '--taxi', 'yellow', '--from', '2022-01', '--to', `2022-${String(months).padStart(2, '0')}`,
-        '--base-url', server.baseUrl, '--data-dir', dataDir, '--json', '--no-progress'];
+        '--base-url', scalingServer.baseUrl, '--data-dir', dataDir, '--json', '--no-progress'];
       await measure(node, args); // warm the download cache
       const runs = await repeat(`scaling ${months} months`, async () => {
         await rm(join(dataDir, 'pipeline-data'), { recursive: true, force: true });
