@@ -30,8 +30,12 @@ export const prefectBridgeEnv = {
   MLFLOW_TRACKING_URI: withExample(z.url().optional(), 'http://127.0.0.1:5000'),
   /** MLflow as a browser reaches it, for links in artifacts; default MLFLOW_TRACKING_URI. */
   MLFLOW_UI_URL: withExample(z.url().optional(), 'http://localhost:5000'),
-  /** Default `experiment_name` of the model-inspection deployment. */
-  MLFLOW_EXPERIMENT_NAME: withExample(z.string().min(1).default('nyc-taxi-experiment'), 'nyc-taxi-experiment'),
+  /**
+   * Default `experiment_name` of the model-inspection deployment: where the MLflow part's default
+   * (`homework3-{taxi}-taxi`) records the deployments' default yellow run. It was
+   * `nyc-taxi-experiment`, an experiment nothing in the project writes to.
+   */
+  MLFLOW_EXPERIMENT_NAME: withExample(z.string().min(1).default('homework3-yellow-taxi'), 'homework3-yellow-taxi'),
   /** Trace UI (Jaeger) base URL; the answers link to `<url>/trace/<trace id>`. */
   TRACE_UI_URL: withExample(z.url().optional(), 'http://127.0.0.1:16686'),
 };
