@@ -18,6 +18,7 @@ COPY packages/model-format/package.json packages/model-format/
 COPY packages/pair-stats/package.json packages/pair-stats/
 COPY packages/runtime/package.json packages/runtime/
 COPY packages/synthetic/package.json packages/synthetic/
+COPY packages/tracing/package.json packages/tracing/
 COPY services/features/package.json services/features/
 COPY services/ingest/package.json services/ingest/
 COPY services/tracker-bridge/package.json services/tracker-bridge/
