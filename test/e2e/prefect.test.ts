@@ -135,10 +135,11 @@ void describe('e2e: Prefect mirrors and starts real pipeline runs', { skip: real
 
   void it('a run cancelled in Prefect while features run ends CANCELLED, and no model.trained follows', { timeout: 180_000 }, async () => {
     // Swap in a features instance that holds every run for a while after stage.started: the
-    // real month takes well under a second, too short a window to press Cancel in.
+    // real month takes well under a second, too short a window to press Cancel in; 30 s leaves
+    // room for a loaded CI machine (the bridge must see RUNNING, then the cancel must travel back).
     const normal = tracked.stack.services.filter((s) => s.label.startsWith('features-'));
     await Promise.all(normal.map((s) => s.stop()));
-    const slow = await tracked.stack.startService('features', { FEATURES_TEST_DELAY_MS: '10000' });
+    const slow = await tracked.stack.startService('features', { FEATURES_TEST_DELAY_MS: '30000' });
     try {
       const flowRunId = await prefect.quickRun('homework-complete-solution', { year: 2023, month: 1, taxi_type: 'green' });
       const runId = runIdForFlowRun(flowRunId);
@@ -150,7 +151,7 @@ void describe('e2e: Prefect mirrors and starts real pipeline runs', { skip: real
       const cancelled = await tracked.stack.lastEvent('run.cancelled', runId);
       assert.equal(cancelled?.data.by, 'prefect');
       // The features stage finished its wait and dropped the result: nothing more can follow.
-      await slow.waitForLine((line) => line.runId === runId && line.msg === 'run was cancelled during features; features.ready not emitted', 'features dropped the cancelled run', 60_000);
+      await slow.waitForLine((line) => line.runId === runId && line.msg === 'run was cancelled during features; features.ready not emitted', 'features dropped the cancelled run', 120_000);
       assert.equal(await tracked.stack.countEvents('features.ready', runId), 0);
       assert.equal(await tracked.stack.countEvents('model.trained', runId), 0);
       const tasks = await prefect.taskRuns(flowRunId);
