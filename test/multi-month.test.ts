@@ -2,8 +2,6 @@
 // the exact minimum-norm solution on the months' rows concatenated, and match scikit-learn's rows,
 // features and training RMSE on them.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
-import { once } from 'node:events';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,8 +11,8 @@ import { buildMonthStatistics } from '@taxi-mlops/features';
 import { generateTripFile } from '@taxi-mlops/synthetic';
 import { trainModel } from '@taxi-mlops/trainer';
 import { assertAbsolutelyClose, assertAllClose, assertRelativelyClose } from './support/numbers';
-import { repoRoot } from './support/python';
 import { runReference, type ReferenceResult } from './support/reference';
+import { runPipeline as runCli, serveFolder } from '../cli/test/support';
 
 const MONTHS = [1, 2, 3];
 const fileFor = (dir: string, month: number) => join(dir, `yellow_tripdata_2022-${String(month).padStart(2, '0')}.parquet`);
@@ -31,16 +29,6 @@ async function concatenate(files: string[], target: string): Promise<void> {
     connection.closeSync();
     instance.closeSync();
   }
-}
-
-async function runCli(args: string[]): Promise<{ code: number | null; stdout: string; stderr: string }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', join(repoRoot, 'cli', 'src', 'main.ts'), ...args], { cwd: repoRoot });
-  let stdout = '';
-  let stderr = '';
-  child.stdout.on('data', (chunk: Buffer) => (stdout += chunk.toString()));
-  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  const [code] = (await once(child, 'close')) as [number | null];
-  return { code, stdout, stderr };
 }
 
 describe('training on three months', () => {
@@ -80,7 +68,6 @@ describe('training on three months', () => {
   });
 
   test('the local command trains on a month range and reuses statistics of overlapping months', async () => {
-    const { serveFolder } = await import('../cli/test/support');
     const served = await serveFolder(dir);
     const dataDir = join(dir, 'data');
     try {

@@ -6,7 +6,7 @@ import { buildApp } from '../src/http/app';
 import { createPool } from '../src/db/pool';
 import { RunEventFeed } from '../src/sse/run-event-feed';
 import type { RunningGateway } from '../src/gateway';
-import { createTestDatabase, randomNamespace, startTestGateway, testBus, type TestDatabase } from './support';
+import { type TestDatabase, openGatewayTestEnv, closeGatewayTestEnv } from './support';
 
 /** A port nothing listens on: bound, then released. */
 async function closedPort(): Promise<number> {
@@ -23,17 +23,9 @@ void describe('health and readiness', () => {
   let bus: Bus;
 
   before(async () => {
-    db = await createTestDatabase();
-    const namespace = randomNamespace();
-    gateway = await startTestGateway({ databaseUrl: db.url, namespace });
-    bus = await testBus(namespace);
+    ({ db, gateway, bus } = await openGatewayTestEnv());
   });
-  after(async () => {
-    await gateway?.stop();
-    await bus?.deleteStreams();
-    await bus?.close();
-    await db?.drop();
-  });
+  after(() => closeGatewayTestEnv({ db, gateway, bus }));
 
   void it('/healthz and /readyz answer 200 when PostgreSQL and NATS are reachable', async () => {
     assert.equal((await gateway.app.inject({ url: '/healthz' })).statusCode, 200);

@@ -2,19 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Bus } from '@taxi-mlops/runtime';
 import type { RunningGateway } from '../src/gateway';
-import {
-  createTestDatabase,
-  eventAt,
-  lastPublished,
-  newRunId,
-  publishAll,
-  randomNamespace,
-  startTestGateway,
-  successfulRunEvents,
-  testBus,
-  waitForRun,
-  type TestDatabase,
-} from './support';
+import { eventAt, lastPublished, newRunId, publishAll, successfulRunEvents, waitForRun, type TestDatabase, openGatewayTestEnv, closeGatewayTestEnv } from './support';
 
 interface Accepted {
   runId: string;
@@ -28,21 +16,11 @@ void describe('runs over the bus and the projection', () => {
   let bus: Bus;
 
   before(async () => {
-    db = await createTestDatabase();
-    const namespace = randomNamespace();
-    gateway = await startTestGateway({
-      databaseUrl: db.url,
-      namespace,
+    ({ db, gateway, bus } = await openGatewayTestEnv({
       env: { PREFECT_UI_URL: 'http://prefect.test:4200/', MLFLOW_UI_URL: 'http://mlflow.test:5000', JAEGER_UI_URL: 'http://jaeger.test:16686' },
-    });
-    bus = await testBus(namespace);
+    }));
   });
-  after(async () => {
-    await gateway?.stop();
-    await bus?.deleteStreams();
-    await bus?.close();
-    await db?.drop();
-  });
+  after(() => closeGatewayTestEnv({ db, gateway, bus }));
 
   const postRun = (body: unknown, headers: Record<string, string> = {}) =>
     gateway.app.inject({ method: 'POST', url: '/runs', headers: { 'content-type': 'application/json', ...headers }, payload: JSON.stringify(body) });
@@ -207,10 +185,7 @@ void describe('GET /runs paging and filter', () => {
   const created: string[] = [];
 
   before(async () => {
-    db = await createTestDatabase();
-    const namespace = randomNamespace();
-    gateway = await startTestGateway({ databaseUrl: db.url, namespace });
-    bus = await testBus(namespace);
+    ({ db, gateway, bus } = await openGatewayTestEnv());
     for (let i = 0; i < 7; i++) {
       const response = await gateway.app.inject({ method: 'POST', url: '/runs', payload: { taxi: 'yellow', year: 2023, month: 1 + i } });
       created.push(response.json<Accepted>().runId);
@@ -219,12 +194,7 @@ void describe('GET /runs paging and filter', () => {
     for (const runId of created.slice(0, 2)) await publishAll(bus, [eventAt('run.completed', runId, {}, new Date().toISOString())]);
     for (const runId of created.slice(0, 2)) await waitForRun(gateway, runId, 'completed', (r) => r.status === 'completed');
   });
-  after(async () => {
-    await gateway?.stop();
-    await bus?.deleteStreams();
-    await bus?.close();
-    await db?.drop();
-  });
+  after(() => closeGatewayTestEnv({ db, gateway, bus }));
 
   interface Page {
     items: { runId: string; status: string }[];

@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Bus } from '@taxi-mlops/runtime';
 import type { RunningGateway } from '../src/gateway';
-import { createTestDatabase, publishAll, randomNamespace, startTestGateway, successfulRunEvents, testBus, waitForRun, type TestDatabase } from './support';
+import { publishAll, successfulRunEvents, waitForRun, type TestDatabase, openGatewayTestEnv, closeGatewayTestEnv } from './support';
 
 interface SseMessage {
   id: string;
@@ -49,17 +49,9 @@ void describe('GET /runs/:id/events (SSE)', () => {
   let bus: Bus;
 
   before(async () => {
-    db = await createTestDatabase();
-    const namespace = randomNamespace();
-    gateway = await startTestGateway({ databaseUrl: db.url, namespace });
-    bus = await testBus(namespace);
+    ({ db, gateway, bus } = await openGatewayTestEnv());
   });
-  after(async () => {
-    await gateway?.stop();
-    await bus?.deleteStreams();
-    await bus?.close();
-    await db?.drop();
-  });
+  after(() => closeGatewayTestEnv({ db, gateway, bus }));
 
   void it('sends past events, then live ones in order, and closes after the terminal event', { timeout: 30_000 }, async () => {
     const accepted = await fetch(`${gateway.url}/runs`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ taxi: 'yellow', year: 2023, month: 3 }) });

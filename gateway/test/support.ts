@@ -142,3 +142,26 @@ export function successfulRunEvents(runId: string, t0 = Date.parse('2026-01-10T1
     eventAt('run.completed', runId, { answers }, at(51)),
   ] as AnyEnvelope[];
 }
+
+export interface GatewayTestEnv {
+  db: TestDatabase;
+  gateway: RunningGateway;
+  bus: Bus;
+}
+
+/** A throw-away database and namespace, the gateway on them, and a bus to publish as the services would. */
+export async function openGatewayTestEnv(options: Omit<TestEnv, 'databaseUrl' | 'namespace'> = {}): Promise<GatewayTestEnv> {
+  const db = await createTestDatabase();
+  const namespace = randomNamespace();
+  const gateway = await startTestGateway({ databaseUrl: db.url, namespace, ...options });
+  const bus = await testBus(namespace);
+  return { db, gateway, bus };
+}
+
+/** Stops and removes what openGatewayTestEnv made (whatever of it was made). */
+export async function closeGatewayTestEnv(env: Partial<GatewayTestEnv>): Promise<void> {
+  await env.gateway?.stop();
+  await env.bus?.deleteStreams();
+  await env.bus?.close();
+  await env.db?.drop();
+}

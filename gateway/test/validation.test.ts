@@ -2,7 +2,7 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import type { Bus } from '@taxi-mlops/runtime';
 import type { RunningGateway } from '../src/gateway';
-import { createTestDatabase, lastPublished, randomNamespace, startTestGateway, streamMessageCount, testBus, type TestDatabase } from './support';
+import { lastPublished, streamMessageCount, type TestDatabase, openGatewayTestEnv, closeGatewayTestEnv } from './support';
 
 interface ProblemBody {
   type: string;
@@ -18,17 +18,9 @@ void describe('POST /runs validation', () => {
   const thisYear = new Date().getUTCFullYear();
 
   before(async () => {
-    db = await createTestDatabase();
-    const namespace = randomNamespace();
-    gateway = await startTestGateway({ databaseUrl: db.url, namespace, env: { GATEWAY_BODY_LIMIT_BYTES: '1024' } });
-    bus = await testBus(namespace);
+    ({ db, gateway, bus } = await openGatewayTestEnv({ env: { GATEWAY_BODY_LIMIT_BYTES: '1024' } }));
   });
-  after(async () => {
-    await gateway?.stop();
-    await bus?.deleteStreams();
-    await bus?.close();
-    await db?.drop();
-  });
+  after(() => closeGatewayTestEnv({ db, gateway, bus }));
 
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     gateway.app.inject({ method: 'POST', url: '/runs', headers: { 'content-type': 'application/json', ...headers }, payload: typeof body === 'string' ? body : JSON.stringify(body) });
@@ -137,17 +129,9 @@ void describe('bearer token', () => {
   const token = 'test-token-0123456789abcdef';
 
   before(async () => {
-    db = await createTestDatabase();
-    const namespace = randomNamespace();
-    gateway = await startTestGateway({ databaseUrl: db.url, namespace, env: { GATEWAY_API_TOKEN: token } });
-    bus = await testBus(namespace);
+    ({ db, gateway, bus } = await openGatewayTestEnv({ env: { GATEWAY_API_TOKEN: token } }));
   });
-  after(async () => {
-    await gateway?.stop();
-    await bus?.deleteStreams();
-    await bus?.close();
-    await db?.drop();
-  });
+  after(() => closeGatewayTestEnv({ db, gateway, bus }));
 
   const body = JSON.stringify({ taxi: 'yellow', year: 2023, month: 3 });
 
