@@ -45,6 +45,8 @@ function describeEvent(event: AnyEnvelope): string {
       return `${event.data.stage}: ${event.data.code}: ${event.data.message}`;
     case 'run.cancelled':
       return `${event.data.reason ?? ''}${event.data.by ? ` (by ${event.data.by})` : ''}`.trim();
+    case 'run.mirrored':
+      return `Prefect flow run ${event.data.prefectFlowRunId} (${event.data.deployment})`;
   }
 }
 

@@ -44,6 +44,21 @@ void describe('projection (pure)', () => {
     assert.equal(state?.results.ingest?.rowsLoaded, 2);
   });
 
+  void it('takes the Prefect flow run of a run started elsewhere from run.mirrored, and keeps one Prefect gave it', () => {
+    const events = successfulRunEvents(runId);
+    const mirrored = eventAt('run.mirrored', runId, { prefectFlowRunId: 'flow-run-7', deployment: 'homework-complete-solution' }, '2026-01-01T00:00:01Z');
+    assert.equal(fold(events)!.prefectFlowRunId, null, 'a gateway run has no flow run of its own');
+    assert.equal(fold([...events.slice(0, 2), mirrored, ...events.slice(2)])!.prefectFlowRunId, 'flow-run-7');
+    assert.equal(fold([...events, mirrored])!.prefectFlowRunId, 'flow-run-7', 'after the run ended too');
+    const fromPrefect = eventAt(
+      'run.requested',
+      runId,
+      { taxi: 'yellow', months: [{ year: 2023, month: 3 }], origin: { kind: 'prefect', prefectFlowRunId: 'flow-run-1' } },
+      '2026-01-01T00:00:00Z',
+    );
+    assert.equal(fold([fromPrefect, ...events, mirrored])!.prefectFlowRunId, 'flow-run-1');
+  });
+
   void it('does not change its input state', () => {
     const before = fold(successfulRunEvents(runId).slice(0, 2))!;
     const copy = structuredClone(before);

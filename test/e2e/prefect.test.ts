@@ -187,6 +187,13 @@ void describe('e2e: Prefect mirrors and starts real pipeline runs', { skip: real
     await prefect.waitForState(flowRun.id, 'COMPLETED', 150_000);
     const view = await tracked.stack.waitForFinishedRun(runId);
     assert.equal(view.status, 'completed');
+    // The bridge announced the flow run it made (run.mirrored), so the gateway links it.
+    assert.equal((await tracked.stack.lastEvent('run.mirrored', runId))?.data.prefectFlowRunId, flowRun.id);
+    const linked = await waitFor('the Prefect link in GET /runs/:id', async () => {
+      const current = await tracked.stack.getRun(runId);
+      return current.prefectFlowRunId ? current : undefined;
+    });
+    assert.equal(linked.prefectFlowRunId, flowRun.id);
     const tasks = await prefect.taskRuns(flowRun.id);
     assert.deepEqual(tasks.map((t) => [t.name, t.state?.type]), ['download', 'features', 'train', 'track'].map((name) => [name, 'COMPLETED']));
     const table = markdownTable(String((await prefect.artifacts(flowRun.id)).find((a) => a.key === 'homework-answers')?.data));

@@ -76,6 +76,10 @@ export function applyEvent(previous: RunState | undefined, event: AnyEnvelope, m
     case 'run.cancelled':
       if (finish(state, 'cancelled', time)) closeRunningStages(state, 'cancelled', time);
       break;
+    case 'run.mirrored':
+      // The flow run the tracker-bridge made for a run started here: the Prefect link.
+      state.prefectFlowRunId ??= event.data.prefectFlowRunId;
+      break;
   }
   return state;
 }

@@ -94,6 +94,16 @@ export const ModelTrainedData = z.object({
   durationMs: z.number().nonnegative(),
 });
 
+/**
+ * The tracker-bridge made a Prefect flow run for a run started elsewhere (the gateway, a test): its
+ * id travels back so the gateway can link it and MLflow can tag it. Runs started in Prefect carry
+ * it in `run.requested` already.
+ */
+export const RunMirroredData = z.object({
+  prefectFlowRunId: z.string().min(1),
+  deployment: z.string().min(1),
+});
+
 /** The tracker-bridge recorded the run and its model in MLflow (the `track` stage). */
 export const ModelTrackedData = z.object({
   mlflowRunId: z.string().min(1),
@@ -146,6 +156,7 @@ export const eventData = {
   'features.ready': FeaturesReadyData,
   'model.trained': ModelTrainedData,
   'model.tracked': ModelTrackedData,
+  'run.mirrored': RunMirroredData,
   'run.completed': RunCompletedData,
   'run.failed': RunFailedData,
   'run.cancelled': RunCancelledData,

@@ -131,6 +131,12 @@ export class E2EStack {
   }
 
   /** Polls GET /runs/:id until the run has a terminal status. */
+  async getRun(runId: string): Promise<RunView> {
+    const { status, json } = await this.http('GET', `/runs/${runId}`);
+    if (status !== 200) throw new Error(`GET /runs/${runId}: HTTP ${status} ${JSON.stringify(json)}`);
+    return json as unknown as RunView;
+  }
+
   async waitForFinishedRun(runId: string, timeoutMs = 120_000): Promise<RunView> {
     const deadline = Date.now() + timeoutMs;
     for (;;) {
@@ -197,6 +203,7 @@ export interface RunView {
   results: Record<string, Record<string, unknown> | undefined>;
   stages: Array<{ name: string; status: string; attempt: number }>;
   eventCount: number;
+  prefectFlowRunId: string | null;
 }
 
 async function adminQuery(sql: string): Promise<void> {

@@ -17,10 +17,11 @@ export async function readLatestEvent<T extends EventType>(bus: Bus, type: T, ru
 
 export async function readTrainingRunEvents(bus: Bus, trained: Envelope<'model.trained'>, traceId?: string): Promise<TrainingRunEvents> {
   const runId = trained.subject;
-  const [requested, downloaded, features] = await Promise.all([
+  const [requested, downloaded, features, mirrored] = await Promise.all([
     readLatestEvent(bus, 'run.requested', runId),
     readLatestEvent(bus, 'data.downloaded', runId),
     readLatestEvent(bus, 'features.ready', runId),
+    readLatestEvent(bus, 'run.mirrored', runId),
   ]);
   const missing = Object.entries({ 'run.requested': requested, 'data.downloaded': downloaded, 'features.ready': features })
     .filter(([, event]) => event === undefined)
@@ -29,5 +30,5 @@ export async function readTrainingRunEvents(bus: Bus, trained: Envelope<'model.t
     // They precede model.trained causally; absent means the stream lost them (max age) or a producer bug.
     throw new PipelineError('invalid_request', `run ${runId}: no ${missing.join(', ')} event in the stream; cannot record it in MLflow`);
   }
-  return { requested, downloaded, features, trained, ...(traceId ? { traceId } : {}) };
+  return { requested, downloaded, features, trained, ...(mirrored ? { mirrored } : {}), ...(traceId ? { traceId } : {}) };
 }

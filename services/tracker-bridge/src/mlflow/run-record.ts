@@ -14,6 +14,8 @@ export interface TrainingRunEvents {
   downloaded: Envelope<'data.downloaded'>;
   features: Envelope<'features.ready'>;
   trained: Envelope<'model.trained'>;
+  /** The Prefect flow run the bridge made for a run started outside Prefect, when there is one. */
+  mirrored?: Envelope<'run.mirrored'>;
   /** W3C trace id of the run's trace, when the events carried one. */
   traceId?: string;
 }
@@ -146,7 +148,8 @@ export function buildTrainingRunRecord(events: TrainingRunEvents, options: Recor
     taxi,
   };
   if (events.traceId) tags[TRACE_ID_TAG] = events.traceId;
-  if (origin.prefectFlowRunId) tags[PREFECT_FLOW_RUN_TAG] = origin.prefectFlowRunId;
+  const prefectFlowRunId = origin.prefectFlowRunId ?? events.mirrored?.data.prefectFlowRunId;
+  if (prefectFlowRunId) tags[PREFECT_FLOW_RUN_TAG] = prefectFlowRunId;
   if (origin.deployment) tags['taxi_mlops.prefect_deployment'] = origin.deployment;
   const runName = `${taxi}-${months.length === 1 ? months[0] : `${months[0]}_${months[months.length - 1]}`}-${runId}`;
   tags['mlflow.runName'] = runName;

@@ -67,7 +67,9 @@ export function startPrefectBridge({ bus, logger: parentLogger, config, durable 
   function mirrorFor(runId: string): RunMirror {
     let mirror = mirrors.get(runId);
     if (!mirror) {
-      const writer = new FlowRunWriter(runId, client, deployments, logger);
+      const writer = new FlowRunWriter(runId, client, deployments, logger, async (prefectFlowRunId, deployment) => {
+        await bus.emit('run.mirrored', runId, { prefectFlowRunId, deployment });
+      });
       const created: RunMirror = new RunMirror(runId, writer, {
         ctx: ctx!,
         runTimeoutMinutes: config.PREFECT_RUN_TIMEOUT_MINUTES,

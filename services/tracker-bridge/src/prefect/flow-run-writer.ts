@@ -30,6 +30,8 @@ export class FlowRunWriter {
     private readonly client: PrefectClient,
     private readonly deployments: ReadonlyMap<DeploymentKey, DeploymentRef>,
     private readonly logger: Logger,
+    /** Told the id of a flow run this writer created (not of one Prefect started). */
+    private readonly onFlowRunCreated?: (flowRunId: string, deployment: DeploymentKey) => Promise<void>,
   ) {}
 
   /** Performs one action; returns whether it changed anything (its log line is posted only then). */
@@ -100,6 +102,9 @@ export class FlowRunWriter {
           idempotency_key: `pipeline-run-${this.runId}`,
           labels: { 'pipeline.run_id': this.runId },
         });
+        // Announced before it is remembered: a failed announcement is retried, and the idempotency
+        // key hands the same flow run back.
+        await this.onFlowRunCreated?.(flowRun.id, action.deployment);
         this.flowRunId = flowRun.id;
         this.flowState = flowRun.state ?? undefined;
       }
