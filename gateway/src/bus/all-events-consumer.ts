@@ -1,9 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { nanos } from '@nats-io/transport-node';
-import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, type ConsumerConfig, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import type { ConsumerMessages, JsMsg } from '@nats-io/jetstream';
 import { parseEventJson, STREAM_SUBJECTS } from '@taxi-mlops/contracts';
 import { SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
-import { extractTraceContext, type Bus, type Logger } from '@taxi-mlops/runtime';
+import { ensureDurableConsumer, extractTraceContext, type Bus, type Logger } from '@taxi-mlops/runtime';
 import type { AnyEnvelope } from '../projection/apply';
 
 /**
@@ -34,17 +33,14 @@ type BusPart = Pick<Bus, 'js' | 'jsm' | 'names'>;
 
 export async function consumeAllEvents(bus: BusPart, handler: AllEventsHandler, options: AllEventsConsumerOptions): Promise<AllEventsConsumer> {
   const { js, jsm, names } = bus;
-  const config: Partial<ConsumerConfig> & { durable_name: string } = {
-    durable_name: options.durable,
-    filter_subject: names.subject(STREAM_SUBJECTS),
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    ack_wait: nanos(options.ackWaitMs ?? 30_000),
+  await ensureDurableConsumer(jsm, names.stream, {
+    durable: options.durable,
+    filterSubject: names.subject(STREAM_SUBJECTS),
+    ackWaitMs: options.ackWaitMs ?? 30_000,
     // Never give up on an event: the projection must see them all (a failure here is PostgreSQL
     // being away, not a bad event; bad events are acked and skipped below).
-    max_deliver: -1,
-  };
-  await upsertConsumer(jsm, names.stream, config);
+    maxDeliver: -1,
+  });
 
   const consumer = await js.consumers.get(names.stream, options.durable);
   const messages: ConsumerMessages = await consumer.consume({ max_messages: 64 });
@@ -103,17 +99,6 @@ function inConsumerSpan(msg: JsMsg, event: AnyEnvelope, work: () => Promise<void
       span.end();
     }
   });
-}
-
-async function upsertConsumer(jsm: BusPart['jsm'], stream: string, config: Partial<ConsumerConfig> & { durable_name: string }): Promise<void> {
-  try {
-    await jsm.consumers.info(stream, config.durable_name);
-  } catch (error) {
-    if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)) throw error;
-    await jsm.consumers.add(stream, config);
-    return;
-  }
-  await jsm.consumers.update(stream, config.durable_name, config);
 }
 
 function toEvent(msg: JsMsg, logger: Logger): AnyEnvelope | undefined {

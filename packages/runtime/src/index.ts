@@ -3,7 +3,7 @@ export { createLogger, type Logger, type LoggerOptions } from './logger';
 export { startTelemetry, otlpTracesConfigured, type Telemetry, type TelemetryOptions } from './telemetry';
 export { connectBus, type Bus, type BusOptions } from './bus';
 export { Names, runIdOfSubject } from './names';
-export { DEFAULT_DUPLICATE_WINDOW_MS, type StreamOptions } from './streams';
+export { DEFAULT_DUPLICATE_WINDOW_MS, ensureDurableConsumer, type DurableConsumerSpec, type StreamOptions } from './streams';
 export type { PublishOptions, PublishResult } from './publish';
 export type { ConsumeOptions, ConsumerHandle, Handler, HandlerContext, Outcome } from './consume';
 export type { FollowRunOptions } from './follow-run';

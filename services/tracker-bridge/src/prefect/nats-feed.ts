@@ -1,8 +1,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import { nanos } from '@nats-io/transport-node';
-import { AckPolicy, DeliverPolicy, JetStreamApiCodes, JetStreamApiError, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
+import { DeliverPolicy, type ConsumerMessages, type JsMsg } from '@nats-io/jetstream';
 import { parseEventJson, runSubjectFilter, type Envelope } from '@taxi-mlops/contracts';
-import type { Bus, Logger } from '@taxi-mlops/runtime';
+import { ensureDurableConsumer, type Bus, type Logger } from '@taxi-mlops/runtime';
 import { traceIdOf } from './answers';
 
 /**
@@ -41,7 +40,13 @@ export function startNatsFeed(bus: Bus, durable: string, handlers: FeedHandlers,
     let warned = false;
     while (!stopping && !bus.nc.isClosed()) {
       try {
-        await ensureConsumer(bus, stream, consumerName, filter);
+        await ensureDurableConsumer(bus.jsm, stream, {
+          durable: consumerName,
+          filterSubject: filter,
+          ackWaitMs: ACK_WAIT_MS,
+          maxDeliver: -1, // a message waits for Prefect as long as it takes
+          maxAckPending: 20_000,
+        });
         const consumer = await bus.js.consumers.get(stream, consumerName);
         const messages = await consumer.consume({ max_messages: 256 });
         open.add(messages);
@@ -109,24 +114,6 @@ export async function readRunHistory(bus: Bus, runId: string): Promise<Array<{ e
       if (parsed.ok) history.push({ event: parsed.event, seq: msg.seq, traceId: traceIdOf(msg.headers?.get('traceparent')) });
     }
     if (!last || last.info.pending === 0) return history;
-  }
-}
-
-async function ensureConsumer(bus: Bus, stream: string, durable: string, filter: string): Promise<void> {
-  const config = {
-    durable_name: durable,
-    filter_subject: filter,
-    ack_policy: AckPolicy.Explicit,
-    deliver_policy: DeliverPolicy.All,
-    ack_wait: nanos(ACK_WAIT_MS),
-    max_deliver: -1, // a message waits for Prefect as long as it takes
-    max_ack_pending: 20_000,
-  };
-  try {
-    await bus.jsm.consumers.info(stream, durable);
-  } catch (error) {
-    if (!(error instanceof JetStreamApiError && error.code === JetStreamApiCodes.ConsumerNotFound)) throw error;
-    await bus.jsm.consumers.add(stream, config);
   }
 }
 
