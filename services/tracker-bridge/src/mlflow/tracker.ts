@@ -4,7 +4,8 @@ import { MlflowClient } from '@taxi-mlops/mlflow-client';
 import type { MlflowTrackerConfig } from './config';
 import { MlflowUnavailableError } from '@taxi-mlops/mlflow-client';
 import { recordTrainingRun } from './record-run';
-import { readLatestEvent, readTrainingRunEvents } from './run-events';
+import { lastRunEvent } from '@taxi-mlops/coordination';
+import { readTrainingRunEvents } from './run-events';
 import { buildTrainingRunRecord } from './run-record';
 
 export interface MlflowTrackerOptions {
@@ -67,7 +68,7 @@ export async function startMlflowTracker(options: MlflowTrackerOptions): Promise
       });
       ctx.logger.info({ mlflowRunId: result.mlflowRunId, modelVersion: result.modelVersion, champion: result.champion, recordedNow: result.recordedNow }, 'recorded in MLflow');
       // A redelivery of an already-recorded run does not announce it a second time.
-      if (!result.recordedNow && (await readLatestEvent(bus, 'model.tracked', runId))) return;
+      if (!result.recordedNow && (await lastRunEvent(bus, 'model.tracked', runId))) return;
       await bus.emit('model.tracked', runId, {
         mlflowRunId: result.mlflowRunId,
         experimentId: result.experimentId,
