@@ -4,10 +4,9 @@ import { join, resolve, sep } from 'node:path';
 import { ingestMonth, sidecarPath, type IngestedFile } from '@taxi-mlops/ingest';
 import { trainModel, type TrainedModel } from '@taxi-mlops/trainer';
 import { isPipelineError, type Answers, type YearMonth } from '@taxi-mlops/contracts';
-import type { MonthFeatures } from '@taxi-mlops/features';
+import { cachedMonthStatistics, type MonthFeatures } from '@taxi-mlops/features';
 import { formatYearMonth } from './months';
 import type { PipelineOptions } from './options';
-import { monthStatistics } from './stats-cache';
 
 export interface MonthReport {
   month: YearMonth;
@@ -59,7 +58,7 @@ export async function runLocalPipeline(options: PipelineOptions): Promise<Pipeli
       }),
     );
     const [{ features, reused }, statsMs] = await timed(() =>
-      monthStatistics(file.path, file.sha256, statsDir).catch(async (error: unknown) => {
+      cachedMonthStatistics({ sha256: file.sha256, statisticsDir: statsDir, tripFile: () => Promise.resolve(file.path) }).catch(async (error: unknown) => {
         await evictUnusableDownload(error, file, layout.taxiData);
         throw error;
       }),

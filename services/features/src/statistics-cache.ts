@@ -24,32 +24,60 @@ export interface CachedStatistics {
   reused: boolean;
 }
 
+export interface CachedStatisticsRequest {
+  /** The trip file's sha256: with the duration bounds, the address of its statistics. */
+  sha256: string;
+  /** Where statistics live (`pipeline-data/statistics`). */
+  statisticsDir: string;
+  /** The trip file to read, asked for only when the statistics must be computed. */
+  tripFile: () => Promise<string>;
+  /** Serialises the computation across processes (the service's lease); default none. */
+  exclusive?: Exclusive;
+}
+
 /**
- * The statistics of one downloaded file: reused when their summary exists (it is written last, so
- * its presence marks a complete entry), else computed under a lease from the file at `file.uri`,
- * after checking it is still the file ingest described.
+ * A month's statistics, shared by the local command and the service: reused when their summary
+ * exists (it is written last, so its presence marks a complete entry), else computed from the trip
+ * file and recorded.
  */
-export async function monthStatistics(file: DownloadedFile, field: string, layout: ArtifactLayout, exclusive: Exclusive): Promise<CachedStatistics> {
-  const key = statisticsKey(file.sha256);
-  const statsPath = join(layout.statistics, `${key}.arrow`);
-  const summaryPath = join(layout.statistics, `${key}.json`);
+export async function cachedMonthStatistics(request: CachedStatisticsRequest): Promise<CachedStatistics> {
+  const key = statisticsKey(request.sha256);
+  const statsPath = join(request.statisticsDir, `${key}.arrow`);
+  const summaryPath = join(request.statisticsDir, `${key}.json`);
   const cached = async () => {
     const summary = await readJsonIfPresent<MonthFeatures>(summaryPath);
     return summary ? { features: { ...summary, statsPath }, reused: true } : undefined;
   };
+  const exclusive: Exclusive = request.exclusive ?? ((_key, work) => work());
   return (
     (await cached()) ??
     exclusive(`features.${key}`, async () => {
       const done = await cached(); // computed by the previous holder while this one waited
       if (done) return done;
-      const tripFile = resolveArtifactUri(layout.root, file.uri, `${field}.uri`);
-      await assertSameFile(tripFile, file, field);
-      await mkdir(layout.statistics, { recursive: true });
+      const tripFile = await request.tripFile();
+      await mkdir(request.statisticsDir, { recursive: true });
       const features = await buildMonthStatistics({ tripFile, outputPath: statsPath, ...DURATION_BOUNDS });
       await writeJsonAtomic(summaryPath, features);
       return { features, reused: false };
     })
   );
+}
+
+/**
+ * The statistics of one downloaded file, computed under a lease from the file at `file.uri`, after
+ * checking it is still the file ingest described.
+ */
+export function monthStatistics(file: DownloadedFile, field: string, layout: ArtifactLayout, exclusive: Exclusive): Promise<CachedStatistics> {
+  return cachedMonthStatistics({
+    sha256: file.sha256,
+    statisticsDir: layout.statistics,
+    exclusive,
+    tripFile: async () => {
+      const tripFile = resolveArtifactUri(layout.root, file.uri, `${field}.uri`);
+      await assertSameFile(tripFile, file, field);
+      return tripFile;
+    },
+  });
 }
 
 async function assertSameFile(path: string, file: DownloadedFile, field: string): Promise<void> {
