@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { ingestMonth, sidecarPath, type IngestedFile } from '@taxi-mlops/ingest';
-import { trainModel, type TrainedModel } from '@taxi-mlops/trainer';
+import { answersOf, trainModel, type TrainedModel } from '@taxi-mlops/trainer';
 import { isPipelineError, type Answers, type YearMonth } from '@taxi-mlops/contracts';
 import { cachedMonthStatistics, type MonthFeatures } from '@taxi-mlops/features';
 import { formatYearMonth } from './months';
@@ -74,18 +74,8 @@ export async function runLocalPipeline(options: PipelineOptions): Promise<Pipeli
 
   const [model, trainMs] = await timed(() => trainIntoModelsDir(options, months, validation, layout.models));
   const rowsLoaded = months.reduce((sum, report) => sum + report.features.rowsRead, 0);
-  const answers: Answers = {
-    rows_loaded: rowsLoaded,
-    rows_prepared: model.rowsTrain,
-    n_features: model.nFeatures,
-    intercept: model.intercept,
-    rmse_train: model.rmseTrain,
-    rmse_val: model.rmseVal,
-    model_size_bytes: model.modelSizeBytes,
-    model_dir: model.modelDir,
-  };
   const report: PipelineReport = {
-    answers,
+    answers: answersOf(rowsLoaded, model, model.modelDir),
     months,
     model,
     stageMs: { ingest: ingestMs, features: featuresMs, train: trainMs, total: performance.now() - started },

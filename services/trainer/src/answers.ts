@@ -1,12 +1,16 @@
-import type { Answers, EventData } from '@taxi-mlops/contracts';
+import type { Answers } from '@taxi-mlops/contracts';
+import type { TrainedModel } from './train-model';
+
+/** What the answers need of a trained model: `TrainedModel` in process, `model.trained` on the bus. */
+export type AnswerSource = Pick<TrainedModel, 'rowsTrain' | 'nFeatures' | 'intercept' | 'rmseTrain' | 'rmseVal' | 'modelSizeBytes'>;
 
 /**
- * The homework's answers from the run's own events - the same numbers and keys as the local
- * command's `--json`: rows loaded are the training months' rows, rows prepared the rows trained on.
+ * The homework's answers, the same keys for the local command's `--json` and `run.completed`:
+ * rows loaded are the training months' rows, rows prepared the rows trained on.
  */
-export function answersOf(features: EventData<'features.ready'>, trained: EventData<'model.trained'>, modelDir: string): Answers {
+export function answersOf(rowsLoaded: number, trained: AnswerSource, modelDir: string): Answers {
   return {
-    rows_loaded: features.rowsRead,
+    rows_loaded: rowsLoaded,
     rows_prepared: trained.rowsTrain,
     n_features: trained.nFeatures,
     intercept: trained.intercept,

@@ -49,7 +49,7 @@ export function trainerHandler({ bus, layout, exclusive, testDelayMs = 0 }: Trai
 
     if (await isCancelled(bus, runId)) return ctx.logger.info('run was cancelled; run.completed not emitted');
     const modelDir = resolveArtifactUri(layout.root, trained.modelUri, 'modelUri');
-    await emitOnce(bus, 'run.completed', runId, { answers: answersOf(event.data, trained, modelDir) });
+    await emitOnce(bus, 'run.completed', runId, { answers: answersOf(event.data.rowsRead, trained, modelDir) });
   };
 }
 

@@ -1,4 +1,5 @@
 export { trainModel } from './train-model';
+export { answersOf, type AnswerSource } from './answers';
 export type { TrainRequest, TrainedModel } from './train-model';
 export { solveMinimumNorm } from './minimum-norm';
 export type { LinearSolution } from './minimum-norm';
