@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import { readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { Float64, Int32, Schema, Table, makeTable, tableFromIPC, tableToIPC } from 'apache-arrow';
 import type { DataType, Field, Vector } from 'apache-arrow';
@@ -62,11 +62,14 @@ export function decodePairStatistics(bytes: Uint8Array, source = 'statistics'): 
 }
 
 /** Writes next to the target and renames, so a reader never sees a half-written file. */
-export async function writePairStatistics(path: string, stats: PairStatistics): Promise<void> {
+/** Writes the artifact atomically; returns the sha256 of the bytes written (no need to read them back). */
+export async function writePairStatistics(path: string, stats: PairStatistics): Promise<{ sha256: string }> {
   const temporary = `${path}.${randomUUID()}.tmp`;
+  const bytes = encodePairStatistics(stats);
   try {
-    await writeFile(temporary, encodePairStatistics(stats));
+    await writeFile(temporary, bytes);
     await rename(temporary, path);
+    return { sha256: createHash('sha256').update(bytes).digest('hex') };
   } catch (error) {
     await rm(temporary, { force: true });
     throw error;

@@ -1,5 +1,4 @@
-import { createHash } from 'node:crypto';
-import { readFile, stat } from 'node:fs/promises';
+import { stat } from 'node:fs/promises';
 import { DuckDBInstance } from '@duckdb/node-api';
 import type { DuckDBConnection, DuckDBValue } from '@duckdb/node-api';
 import { PipelineError, isPipelineError } from '@taxi-mlops/contracts';
@@ -68,7 +67,7 @@ export async function buildMonthStatistics(request: MonthStatisticsRequest): Pro
     throw new PipelineError('empty_dataset', `${tripFile}: no trip of ${minMinutes}..${maxMinutes} minutes with both location ids`);
   }
   stats.metadata = { source: tripFile, min_minutes: String(minMinutes), max_minutes: String(maxMinutes) };
-  await writePairStatistics(outputPath, stats);
+  const { sha256: statsSha256 } = await writePairStatistics(outputPath, stats);
   const vocabulary = vocabularyOf(stats);
   return {
     rowsRead: stats.rowsRead,
@@ -81,7 +80,7 @@ export async function buildMonthStatistics(request: MonthStatisticsRequest): Pro
     nPairs: stats.pu.length,
     rowsWithNullLocation: outcome.rowsWithNullLocation,
     statsPath: outputPath,
-    statsSha256: createHash('sha256').update(await readFile(outputPath)).digest('hex'),
+    statsSha256,
   };
 }
 

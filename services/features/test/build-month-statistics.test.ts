@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { createHash } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -90,6 +91,7 @@ void describe('buildMonthStatistics on real green files', { skip: sharedMissing 
         relativeClose(stats.m2[i]!, group.reduce((s, t) => s + (t.duration - pairMean) ** 2, 0), 1e-8);
       }
       assert.match(features.statsSha256, /^[0-9a-f]{64}$/);
+      assert.equal(features.statsSha256, createHash('sha256').update(await readFile(features.statsPath)).digest('hex'), 'the sha256 of the file on disk');
     });
   }
 });
