@@ -1,6 +1,6 @@
 import { relative } from 'node:path';
+import { formatYearMonth } from '@taxi-mlops/contracts';
 import type { PipelineReport } from './pipeline';
-import { formatYearMonth } from './months';
 
 /** The marker users grep for, as the original printed its answers. */
 export const ANSWERS_MARKER = '==================== HOMEWORK ANSWERS ====================';

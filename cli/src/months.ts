@@ -1,4 +1,4 @@
-import { PipelineError, type YearMonth } from '@taxi-mlops/contracts';
+import { formatYearMonth, monthsBetween, PipelineError, type YearMonth } from '@taxi-mlops/contracts';
 
 const YEAR_MONTH = /^(\d{4})-(\d{2})$/;
 
@@ -13,20 +13,12 @@ export function parseYearMonth(text: string, flag: string): YearMonth {
   return { year, month };
 }
 
-export function formatYearMonth({ year, month }: YearMonth): string {
-  return `${year}-${String(month).padStart(2, '0')}`;
-}
 
 /** Every month from `from` to `to`, both included, oldest first. */
 export function monthRange(from: YearMonth, to: YearMonth): YearMonth[] {
-  const first = from.year * 12 + from.month - 1;
-  const last = to.year * 12 + to.month - 1;
-  if (last < first) {
+  const months = monthsBetween(from, to);
+  if (months.length === 0) {
     throw new PipelineError('invalid_request', `--to: ${formatYearMonth(to)} is before --from ${formatYearMonth(from)}`);
-  }
-  const months: YearMonth[] = [];
-  for (let index = first; index <= last; index++) {
-    months.push({ year: Math.floor(index / 12), month: (index % 12) + 1 });
   }
   return months;
 }

@@ -3,9 +3,8 @@ import { mkdir, rename, rm } from 'node:fs/promises';
 import { join, resolve, sep } from 'node:path';
 import { ingestMonth, sidecarPath, type IngestedFile } from '@taxi-mlops/ingest';
 import { answersOf, trainModel, type TrainedModel } from '@taxi-mlops/trainer';
-import { isPipelineError, type Answers, type YearMonth } from '@taxi-mlops/contracts';
+import { formatYearMonth, isPipelineError, type Answers, type YearMonth } from '@taxi-mlops/contracts';
 import { cachedMonthStatistics, type MonthFeatures } from '@taxi-mlops/features';
-import { formatYearMonth } from './months';
 import type { PipelineOptions } from './options';
 
 export interface MonthReport {

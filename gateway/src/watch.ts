@@ -1,7 +1,7 @@
 // `npm run watch -w @taxi-mlops/gateway -- <runId> [--json]`: prints a run's events straight from
 // NATS (past ones first, then live), one line each, and exits after the terminal event.
 // Without this tool: `nats sub 'pipeline.*.*.<runId>'` (prefix the namespace when NATS_NAMESPACE is set).
-import { RunId } from '@taxi-mlops/contracts';
+import { formatYearMonth, RunId } from '@taxi-mlops/contracts';
 import { CommonConfig, ConfigError, CONFIG_EXIT_CODE, connectBus, createLogger, loadConfig } from '@taxi-mlops/runtime';
 import type { AnyEnvelope } from './projection/apply';
 
@@ -26,7 +26,7 @@ try {
 function describeEvent(event: AnyEnvelope): string {
   switch (event.type) {
     case 'run.requested': {
-      const months = event.data.months.map((m) => `${m.year}-${String(m.month).padStart(2, '0')}`);
+      const months = event.data.months.map(formatYearMonth);
       return `${event.data.taxi} ${months.length > 1 ? `${months[0]}..${months.at(-1)}` : months[0]} (from ${event.data.origin.kind})`;
     }
     case 'stage.started':

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { z } from 'zod';
-import { taxiTypes, type EventDataInput, type YearMonth } from '@taxi-mlops/contracts';
+import { monthsBetween, monthIndex, formatYearMonth, taxiTypes, type EventDataInput, type YearMonth } from '@taxi-mlops/contracts';
 import type { FieldProblem } from '../http/problem';
 
 /** The first month of TLC trip records. */
@@ -46,8 +46,8 @@ export function toRunRequest(body: RunRequestBody, now: Date): RunRequestResult 
 
   const checkMonth = (field: string, value: YearMonth): YearMonth | undefined => {
     if (value.month < 1 || value.month > 12) errors.push({ field, reason: `month must be 1-12, got ${value.month}` });
-    else if (index(value) < index(FIRST_MONTH)) errors.push({ field, reason: `${format(value)} is before ${format(FIRST_MONTH)}, the first month of TLC trip records` });
-    else if (index(value) > index(latest)) errors.push({ field, reason: `${format(value)} is in the future` });
+    else if (monthIndex(value) < monthIndex(FIRST_MONTH)) errors.push({ field, reason: `${formatYearMonth(value)} is before ${formatYearMonth(FIRST_MONTH)}, the first month of TLC trip records` });
+    else if (monthIndex(value) > monthIndex(latest)) errors.push({ field, reason: `${formatYearMonth(value)} is in the future` });
     else return value;
     return undefined;
   };
@@ -73,10 +73,10 @@ export function toRunRequest(body: RunRequestBody, now: Date): RunRequestResult 
       const from = checkMonth('from', yearMonthOf(body.from));
       const to = checkMonth('to', yearMonthOf(body.to));
       if (from && to) {
-        const count = index(to) - index(from) + 1;
-        if (count < 1) errors.push({ field: 'from', reason: `${format(from)} is after to ${format(to)}` });
+        const count = monthIndex(to) - monthIndex(from) + 1;
+        if (count < 1) errors.push({ field: 'from', reason: `${formatYearMonth(from)} is after to ${formatYearMonth(to)}` });
         else if (count > MAX_MONTHS) errors.push({ field: 'to', reason: `a run trains on at most ${MAX_MONTHS} months, this range has ${count}` });
-        else months = Array.from({ length: count }, (_, offset) => monthAt(index(from) + offset));
+        else months = monthsBetween(from, to);
       }
     }
   } else {
@@ -128,14 +128,3 @@ function yearMonthOf(input: YearMonthInput): YearMonth {
   return { year: year ?? 0, month: month ?? 0 };
 }
 
-function index({ year, month }: YearMonth): number {
-  return year * 12 + month - 1;
-}
-
-function monthAt(monthIndex: number): YearMonth {
-  return { year: Math.floor(monthIndex / 12), month: (monthIndex % 12) + 1 };
-}
-
-export function format({ year, month }: YearMonth): string {
-  return `${year}-${String(month).padStart(2, '0')}`;
-}

@@ -1,6 +1,5 @@
-import { stages as pipelineStages } from '@taxi-mlops/contracts';
+import { formatYearMonth, stages as pipelineStages } from '@taxi-mlops/contracts';
 import type { RunRow } from './rows';
-import { format } from './request';
 
 /** Base URLs of the UIs a run can be opened in; absent ones give no link. */
 export interface UiLinks {
@@ -31,8 +30,8 @@ function requestFields(row: RunRow) {
   const request = row.request;
   return {
     taxi: request?.taxi ?? null,
-    months: request?.months.map(format) ?? [],
-    validation: request?.validation ? format(request.validation) : null,
+    months: request?.months.map(formatYearMonth) ?? [],
+    validation: request?.validation ? formatYearMonth(request.validation) : null,
     source: request?.source ?? null,
     stopAfter: request?.stopAfter ?? null,
     origin: request?.origin.kind ?? null,

@@ -2,6 +2,9 @@ import { describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   PipelineError,
+  formatYearMonth,
+  monthIndex,
+  monthsBetween,
   SCHEMA_VERSION,
   createEvent,
   deadLetterSubject,
@@ -115,3 +118,17 @@ function matches(filter: string, subject: string): boolean {
   }
   return f.length === s.length;
 }
+
+void describe('months', () => {
+  void it('writes months as YYYY-MM', () => {
+    assert.equal(formatYearMonth({ year: 2023, month: 3 }), '2023-03');
+    assert.equal(formatYearMonth({ year: 2009, month: 12 }), '2009-12');
+  });
+
+  void it('lists a range across a year boundary, both ends included, and nothing for a reversed one', () => {
+    assert.deepEqual(monthsBetween({ year: 2022, month: 11 }, { year: 2023, month: 2 }).map(formatYearMonth), ['2022-11', '2022-12', '2023-01', '2023-02']);
+    assert.deepEqual(monthsBetween({ year: 2023, month: 3 }, { year: 2023, month: 3 }), [{ year: 2023, month: 3 }]);
+    assert.deepEqual(monthsBetween({ year: 2023, month: 3 }, { year: 2023, month: 2 }), []);
+    assert.equal(monthIndex({ year: 2023, month: 1 }) - monthIndex({ year: 2022, month: 12 }), 1);
+  });
+});

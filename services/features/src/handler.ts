@@ -1,5 +1,5 @@
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { DownloadedFile } from '@taxi-mlops/contracts';
+import { formatYearMonth, type DownloadedFile } from '@taxi-mlops/contracts';
 import { inSpan, STAGE_ATTRIBUTES, type Bus, type Handler, type HandlerContext } from '@taxi-mlops/runtime';
 import type { ArtifactLayout } from '@taxi-mlops/artifact-store';
 import { emitOnce, emitStageStarted, isCancelled, lastRunEvent } from '@taxi-mlops/coordination';
@@ -35,7 +35,7 @@ export function featuresHandler({ bus, layout, exclusive, testDelayMs = 0 }: Fea
     const { files, validation } = event.data;
     let computedMonths = 0;
     const statistics = async (file: DownloadedFile, field: string): Promise<ComputedMonth> => {
-      const { features, reused } = await inSpan('features month statistics', { 'pipeline.stage': 'features', 'pipeline.month': `${file.year}-${String(file.month).padStart(2, '0')}` }, async (span) => {
+      const { features, reused } = await inSpan('features month statistics', { 'pipeline.stage': 'features', 'pipeline.month': formatYearMonth(file) }, async (span) => {
         const month = await monthStatistics(file, field, layout, exclusive);
         span.setAttributes({
           [STAGE_ATTRIBUTES.rowsRead]: month.features.rowsRead,

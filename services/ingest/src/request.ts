@@ -1,4 +1,4 @@
-import { PipelineError } from '@taxi-mlops/contracts';
+import { formatYearMonth, PipelineError } from '@taxi-mlops/contracts';
 
 /** Taxi types whose monthly files carry pickup/drop-off times and zone ids (FHV files do not). */
 export const taxiTypes = ['yellow', 'green'] as const;
@@ -16,7 +16,7 @@ export function isTaxiType(value: unknown): value is TaxiType {
 
 /** `2023-03`, the month label used in file names and messages. */
 export function monthLabel(year: number, month: number): string {
-  return `${year}-${String(month).padStart(2, '0')}`;
+  return formatYearMonth({ year, month });
 }
 
 /** `yellow_tripdata_2023-03.parquet` */

@@ -1,10 +1,9 @@
-import type { EventData, YearMonth } from '@taxi-mlops/contracts';
+import { formatYearMonth, type EventData } from '@taxi-mlops/contracts';
 import { sha256OfText } from '@taxi-mlops/artifact-store';
 
 /** Bumped when the solver or the model files change, so an old model is never reused for a new result. */
 export const MODEL_RECIPE = 'exact-min-norm/v1';
 
-const label = ({ year, month }: YearMonth) => `${year}-${String(month).padStart(2, '0')}`;
 
 /**
  * The model's folder name under models/: readable like the local command's (`green_2023-03_…`)
@@ -14,7 +13,7 @@ const label = ({ year, month }: YearMonth) => `${year}-${String(month).padStart(
 export function modelName(features: Pick<EventData<'features.ready'>, 'taxi' | 'months' | 'validation'>): string {
   const first = features.months[0];
   const last = features.months.at(-1);
-  const span = first && last && features.months.length > 1 ? `${label(first)}_${label(last)}` : label(first!);
+  const span = first && last && features.months.length > 1 ? `${formatYearMonth(first)}_${formatYearMonth(last)}` : formatYearMonth(first!);
   const inputs = JSON.stringify({
     recipe: MODEL_RECIPE,
     training: features.months.map((month) => month.sha256),

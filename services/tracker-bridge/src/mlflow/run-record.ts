@@ -1,6 +1,6 @@
 import { isAbsolute, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { PipelineError, type Answers, type DownloadedFile, type Envelope, type YearMonth } from '@taxi-mlops/contracts';
+import { formatYearMonth, PipelineError, type Answers, type DownloadedFile, type Envelope } from '@taxi-mlops/contracts';
 import type { DatasetInputSpec, MetricPoint } from '@taxi-mlops/mlflow-client';
 
 /**
@@ -67,7 +67,6 @@ export const FEATURES = ['PULocationID', 'DOLocationID'];
 const MAX_PARAM_VALUE = 6000;
 const MAX_DIGEST = 36;
 
-export const formatYearMonth = ({ year, month }: YearMonth): string => `${year}-${String(month).padStart(2, '0')}`;
 
 function truncate(value: string, limit: number): string {
   return value.length <= limit ? value : `${value.slice(0, limit - 3)}...`;

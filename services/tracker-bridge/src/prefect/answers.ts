@@ -1,4 +1,5 @@
 import type { RunState } from './decide';
+import { formatYearMonth } from '@taxi-mlops/contracts';
 
 export interface ReportContext {
   /** e.g. "Prefect 3.8.8", read from the server at start. */
@@ -29,7 +30,7 @@ export function answersReport(state: RunState, ctx: ReportContext): Report {
   const size = answers?.model_size_bytes ?? state.trained?.modelSizeBytes;
   const mlflow = mlflowLink(state, ctx);
   const trace = traceLink(state, ctx);
-  const month = state.requested?.months.map((m) => `${m.year}-${String(m.month).padStart(2, '0')}`).join(', ') ?? '?';
+  const month = state.requested?.months.map(formatYearMonth).join(', ') ?? '?';
 
   const rows: Array<[string, string, string]> = [
     ['Q1', 'Orchestrator and version', ctx.orchestrator],
@@ -72,13 +73,13 @@ export function dataDownloadReport(state: RunState, ctx: ReportContext): Report 
     '',
     '| Month | Rows | Bytes | SHA-256 | Source |',
     '|---|---|---|---|---|',
-    ...files.map((f) => `| ${f.year}-${String(f.month).padStart(2, '0')} | ${int(f.rows)} | ${int(f.bytes)} | \`${f.sha256.slice(0, 12)}…\` | ${f.sourceUrl} |`),
+    ...files.map((f) => `| ${formatYearMonth(f)} | ${int(f.rows)} | ${int(f.bytes)} | \`${f.sha256.slice(0, 12)}…\` | ${f.sourceUrl} |`),
     '',
   ].join('\n');
   const block = [
     '==================== DATA DOWNLOAD ====================',
     `Run: ${state.runId}`,
-    ...files.map((f) => `${f.year}-${String(f.month).padStart(2, '0')}: ${int(f.rows)} rows, ${int(f.bytes)} bytes, sha256 ${f.sha256}`),
+    ...files.map((f) => `${formatYearMonth(f)}: ${int(f.rows)} rows, ${int(f.bytes)} bytes, sha256 ${f.sha256}`),
     ANSWERS_END_MARKER,
   ].join('\n');
   return { markdown, block };

@@ -1,4 +1,4 @@
-import type { EventData, Envelope, Stage } from '@taxi-mlops/contracts';
+import { formatYearMonth, type EventData, type Envelope, type Stage } from '@taxi-mlops/contracts';
 import type { DeploymentKey } from './deployments';
 import { answersReport, dataDownloadReport, type ReportContext } from './answers';
 
@@ -225,7 +225,7 @@ function endOpenTasks(state: RunState, actions: PrefectAction[], type: TaskEnd, 
 }
 
 function describeMonths(data: EventData<'run.requested'>): string {
-  return `${data.taxi} ${data.months.map((m) => `${m.year}-${String(m.month).padStart(2, '0')}`).join(', ')}`;
+  return `${data.taxi} ${data.months.map(formatYearMonth).join(', ')}`;
 }
 
 export function formatInt(value: number): string {
