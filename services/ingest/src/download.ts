@@ -202,12 +202,6 @@ async function hashFile(path: string, hash: Hash): Promise<void> {
   for await (const chunk of createReadStream(path)) hash.update(chunk as Buffer);
 }
 
-export async function sha256OfFile(path: string): Promise<string> {
-  const hash = createHash('sha256');
-  await hashFile(path, hash);
-  return hash.digest('hex');
-}
-
 async function sizeOf(path: string): Promise<number> {
   try {
     return (await stat(path)).size;

@@ -4,7 +4,6 @@ export { validateTripFile } from './validate';
 export type { TripFileInfo, ParquetColumn, ValidateOptions } from './validate';
 export { tripFileName, sourceUrlFor, defaultBaseUrl, taxiTypes, isTaxiType, monthLabel, validateMonthRequest } from './request';
 export type { TaxiType, MonthRequest } from './request';
-export { sha256OfFile } from './download';
 export { defaultRetryPolicy } from './retry';
 export type { RetryPolicy } from './retry';
 export { sidecarPath } from './sidecar';
